@@ -1,1 +1,77 @@
+// Weighted length (parse_tweet) with configs v2 and v3.
 #include <catch2/catch.hpp>
+
+#include <string>
+
+#include "chirp/text/twitter_text.h"
+
+using namespace chirp::text;
+
+namespace {
+std::string repeat(const std::string& s, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += s;
+  return out;
+}
+}  // namespace
+
+TEST_CASE("ASCII counts one per character up to 280", "[text][length]") {
+  const ParseResult ok = parse_tweet(repeat("a", 280));
+  CHECK(ok.weighted_length == 280);
+  CHECK(ok.valid);
+  CHECK(ok.permillage == 1000);
+  CHECK(ok.valid_range_end == 280);
+  const ParseResult over = parse_tweet(repeat("a", 281));
+  CHECK_FALSE(over.valid);
+  CHECK(over.valid_range_end == 280);
+  CHECK(over.display_range_end == 281);
+  CHECK(over.utf16_display_range_end == 280);  // twitter-text: inclusive end
+}
+
+TEST_CASE("CJK characters weigh two", "[text][length]") {
+  CHECK(parse_tweet(repeat("中", 140)).valid);
+  const ParseResult r = parse_tweet(repeat("中", 141));
+  CHECK(r.weighted_length == 282);
+  CHECK_FALSE(r.valid);
+  CHECK(r.valid_range_end == 140);
+}
+
+TEST_CASE("a URL counts as 23 whatever its length", "[text][length]") {
+  const ParseResult r = parse_tweet("a https://example.com/" + repeat("x", 300));
+  CHECK(r.weighted_length == 25);
+  CHECK(r.valid);
+}
+
+TEST_CASE("v3 counts each emoji sequence as two, v2 counts its code points", "[text][length][emoji]") {
+  const std::string family = "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7";
+  CHECK(parse_tweet(family, config_v3()).weighted_length == 2);
+  CHECK(parse_tweet(family, config_v2()).weighted_length == 2 + 1 + 2 + 1 + 2);
+  CHECK(parse_tweet("\xF0\x9F\x87\xAB\xF0\x9F\x87\xB7", config_v3()).weighted_length == 2);  // flag FR
+  CHECK(parse_tweet("1\xEF\xB8\x8F\xE2\x83\xA3", config_v3()).weighted_length == 2);        // keycap 1
+  CHECK(parse_tweet("\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD", config_v3()).weighted_length == 2);  // thumbs up + tone
+}
+
+TEST_CASE("ranges of astral text: code points here, UTF-16 for twitter-text", "[text][length]") {
+  const ParseResult r = parse_tweet(repeat("\xF0\x9F\x98\x80", 141), config_v3());
+  CHECK(r.weighted_length == 282);
+  CHECK_FALSE(r.valid);
+  CHECK(r.valid_range_end == 140);
+  CHECK(r.display_range_end == 141);
+  CHECK(r.utf16_valid_range_end == 279);
+  CHECK(r.utf16_display_range_end == 281);
+}
+
+TEST_CASE("empty, blank and invalid characters are not valid", "[text][length]") {
+  CHECK_FALSE(parse_tweet("").valid);
+  CHECK(parse_tweet("   ").weighted_length == 0);
+  CHECK_FALSE(parse_tweet("   ").valid);
+  const ParseResult r = parse_tweet("ab\xEF\xBF\xBE" "cd");  // U+FFFE
+  CHECK_FALSE(r.valid);
+  CHECK(r.valid_range_end == 2);
+}
+
+TEST_CASE("text is NFC-normalised before counting", "[text][length]") {
+  const ParseResult r = parse_tweet("A\xCC\x81");  // A + combining acute -> Á
+  CHECK(r.weighted_length == 1);
+  CHECK(r.display_range_end == 2);  // ranges refer to the text as given
+}
