@@ -16,14 +16,36 @@
 namespace chirp::text::detail {
 namespace {
 
-enum Group { kBefore = 1, kAt = 2, kName = 3, kList = 4 };
-
+// The at sign(s), screen name and optional list, tried at each '@'/'＠'.
 const icu::RegexPattern& mention_pattern() {
   static const std::unique_ptr<icu::RegexPattern> p = compile(
-      u"([^a-zA-Z0-9_!#$%&*@\\uff20]|^|(?:^|[^a-zA-Z0-9_+~.\\-])[rR][tT]:?)"
-      u"([@\\uff20]+)([a-zA-Z0-9_]{1,20})(/[a-zA-Z][a-zA-Z0-9_\\-]{0,24})?",
-      0);
+      u"[@\\uff20]+([a-zA-Z0-9_]{1,20})(/[a-zA-Z][a-zA-Z0-9_\\-]{0,24})?", 0);
   return *p;
+}
+
+bool is_ascii_alnum(char16_t c) {
+  return (c >= u'a' && c <= u'z') || (c >= u'A' && c <= u'Z') || (c >= u'0' && c <= u'9');
+}
+// Characters that glue an '@' to what precedes it ("foo@bar", "!@kn").
+bool glues_at(char16_t c) {
+  return is_ascii_alnum(c) || c == u'_' || c == u'!' || c == u'#' || c == u'$' || c == u'%' ||
+         c == u'&' || c == u'*' || c == u'@' || c == u'\uff20';
+}
+// Characters that glue "RT" to what precedes it (so "ART@x" is no retweet).
+bool glues_rt(char16_t c) {
+  return is_ascii_alnum(c) || c == u'_' || c == u'+' || c == u'~' || c == u'.' || c == u'-';
+}
+
+// May a mention start at p, given characters before `consumed` are taken?
+bool mention_may_start(const icu::UnicodeString& text, int p, int consumed) {
+  if (p == 0) return true;
+  if (p - 1 >= consumed && !glues_at(text.charAt(p - 1))) return true;
+  // "RT@x", "RT:@x" (retweets), "RT" itself at the start or after a non-word character.
+  int r = p - 2;
+  if (r >= 0 && text.charAt(p - 1) == u':') --r;
+  if (r < 0 || (text.charAt(r) | 0x20) != u'r' || (text.charAt(r + 1) | 0x20) != u't') return false;
+  if (r == 0) return consumed == 0;
+  return r - 1 >= consumed && !glues_rt(text.charAt(r - 1));
 }
 
 const icu::RegexPattern& reply_pattern() {
@@ -53,20 +75,31 @@ bool invalid_end(const icu::UnicodeString& text, int end) {
 
 }  // namespace
 
+// Runs the mention pattern only at at signs; `consumed` reproduces a
+// whole-text search, where text used by a previous match (kept or rejected)
+// cannot be the next match's preceding context.
 std::vector<Span16> find_mentions_or_lists(const icu::UnicodeString& text) {
   std::vector<Span16> out;
-  if (!contains_any(text, u"@\uff20")) return out;
+  const int length = text.length();
+  int consumed = 0;
   thread_local std::unique_ptr<icu::RegexMatcher> slot;
-  icu::RegexMatcher& m = thread_matcher(slot, mention_pattern(), text);
-  UErrorCode status = U_ZERO_ERROR;
-  while (m.find(status) && U_SUCCESS(status)) {
-    if (invalid_end(text, m.end(status))) continue;
-    const int name_start = m.start(kName, status);
-    const int name_end = m.end(kName, status);
+  icu::RegexMatcher* m = nullptr;
+  for (int p = 0; p < length; ++p) {
+    const char16_t c = text.charAt(p);
+    if (c != u'@' && c != u'\uff20') continue;
+    if (!mention_may_start(text, p, consumed)) continue;
+    if (!m) m = &thread_matcher(slot, mention_pattern(), text);
+    UErrorCode status = U_ZERO_ERROR;
+    if (!m->lookingAt(p, status) || U_FAILURE(status)) continue;
+    const int end = m->end(status);
+    consumed = end;
+    p = end - 1;
+    if (invalid_end(text, end)) continue;
+    const int name_start = m->start(1, status);
+    const int name_end = m->end(1, status);
     Span16 s{name_start - 1, name_end, to_utf8(text, name_start, name_end), {}, Kind::kMention};
-    const int list_start = m.start(kList, status);
-    if (list_start >= 0) {
-      s.end = m.end(kList, status);
+    if (const int list_start = m->start(2, status); list_start >= 0) {
+      s.end = m->end(2, status);
       s.list_slug = to_utf8(text, list_start, s.end);
     }
     out.push_back(std::move(s));
