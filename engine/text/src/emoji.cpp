@@ -8,6 +8,9 @@
 //     U+FE0F), then skin-tone modifier, U+FE0F, tag sequence (subdivision flags),
 //     and further elements joined by U+200D (families, professions).
 #include <unicode/uchar.h>
+#include <unicode/uniset.h>
+
+#include <stdexcept>
 
 #include "internal.h"
 
@@ -22,6 +25,20 @@ constexpr UChar32 kKeycap = 0x20E3;
 bool is_regional_indicator(UChar32 c) { return c >= 0x1F1E6 && c <= 0x1F1FF; }
 bool is_tag(UChar32 c) { return c >= 0xE0020 && c <= 0xE007E; }
 constexpr UChar32 kCancelTag = 0xE007F;
+
+// Every code point that can begin an emoji; a frozen set answers in a few
+// instructions, so plain text never reaches the property lookups below.
+const icu::UnicodeSet& emoji_starts() {
+  static const icu::UnicodeSet* set = [] {
+    UErrorCode status = U_ZERO_ERROR;
+    auto* s = new icu::UnicodeSet(
+        u"[[\\p{Emoji_Presentation}][\\p{Extended_Pictographic}][\\p{Emoji_Modifier}][0-9#*]]", status);
+    if (U_FAILURE(status)) throw std::logic_error("chirp::text: bad emoji set");
+    s->freeze();
+    return s;
+  }();
+  return *set;
+}
 
 UChar32 at(const icu::UnicodeString& s, int i) { return i < s.length() ? s.char32At(i) : -1; }
 int next(int i, UChar32 c) { return i + (c > 0xFFFF ? 2 : 1); }
@@ -59,7 +76,7 @@ int element_end(const icu::UnicodeString& s, int i) {
 
 int emoji_length_at(const icu::UnicodeString& s, int i) {
   const UChar32 c = at(s, i);
-  if (c < 0) return 0;
+  if (c < 0 || !emoji_starts().contains(c)) return 0;
   if (is_regional_indicator(c)) {
     const int j = next(i, c);
     const UChar32 d = at(s, j);

@@ -103,6 +103,7 @@ std::optional<Span16> accept(const icu::UnicodeString& text, icu::RegexMatcher& 
 // Transparent, non-anchoring bounds keep lookaround and ^/$ seeing the whole
 // text, so the matches are the ones a whole-text search would give.
 bool is_separator(UChar32 c) {
+  if (c < 0x80) return c == u' ' || (c >= 0x09 && c <= 0x0D);
   return u_isUWhiteSpace(c) || (U_GET_GC_MASK(c) & U_GC_Z_MASK) != 0;
 }
 
@@ -128,7 +129,7 @@ std::vector<Span16> find_urls(const icu::UnicodeString& text) {
     while (token_end < length) {
       const UChar32 c = text.char32At(token_end);
       if (is_separator(c)) break;
-      has_dot = has_dot || (prev == u'.' && (U_GET_GC_MASK(c) & (U_GC_L_MASK | U_GC_M_MASK)) != 0);
+      if (prev == u'.' && !has_dot) has_dot = (U_GET_GC_MASK(c) & (U_GC_L_MASK | U_GC_M_MASK)) != 0;
       prev = c;
       token_end += U16_LENGTH(c);
     }

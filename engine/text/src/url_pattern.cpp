@@ -51,19 +51,51 @@ void append_literal(icu::UnicodeString& out, UChar32 c) {
   }
 }
 
+void append_set_member(icu::UnicodeString& out, UChar32 c) {
+  if (c >= 'a' && c <= 'z') {
+    out.append(c).append(static_cast<UChar32>(c - 'a' + 'A'));
+  } else {
+    char buf[16];
+    snprintf(buf, sizeof buf, "\\x{%x}", static_cast<unsigned>(c));
+    out.append(icu::UnicodeString(buf, -1, US_INV));
+  }
+}
+
+void emit(const TrieNode& node, icu::UnicodeString& out);
+
+// Alternatives for children [from, to). Siblings start with distinct
+// characters, so their order does not change what matches; large sets are
+// split in halves behind a one-character lookahead, so a failed TLD costs
+// about log2(n) tests instead of one per sibling (ICU tries alternatives in turn).
+void emit_children(const TrieNode& node, size_t from, size_t to, icu::UnicodeString& out) {
+  constexpr size_t kLinear = 6;
+  if (to - from <= kLinear) {
+    for (size_t i = from; i < to; ++i) {
+      if (i > from) out.append(u'|');
+      const UChar32 c = node.order[i];
+      append_literal(out, c);
+      const TrieNode& child = *node.children.at(c);
+      if (!child.order.empty()) emit(child, out);
+    }
+    return;
+  }
+  const size_t mid = from + (to - from) / 2;
+  for (auto [a, b] : {std::pair{from, mid}, std::pair{mid, to}}) {
+    if (a != from) out.append(u'|');
+    out.append(u"(?=[");
+    for (size_t i = a; i < b; ++i) append_set_member(out, node.order[i]);
+    out.append(u"])(?:");
+    emit_children(node, a, b, out);
+    out.append(u')');
+  }
+}
+
 // Emits the node's alternatives; longer continuations come before the end of a
 // word, which keeps twitter-text's "longest TLD first" behaviour.
 void emit(const TrieNode& node, icu::UnicodeString& out) {
   const bool single = node.order.size() == 1 && !node.terminal;
   if (!single) out.append(u"(?:");
-  bool first = true;
-  for (UChar32 c : node.order) {
-    if (!first) out.append(u'|');
-    first = false;
-    append_literal(out, c);
-    const TrieNode& child = *node.children.at(c);
-    if (!child.order.empty()) emit(child, out);
-  }
+  emit_children(node, 0, node.order.size(), out);
   if (node.terminal) out.append(u"|");
   if (!single) out.append(u")");
 }

@@ -79,7 +79,7 @@ ParseResult parse_tweet(std::string_view utf8, const LengthConfig& config) {
   bool invalid_chars = false;
 
   auto take = [&](int units, long weight, bool can_be_valid) {
-    const int cps = text.countChar32(offset, units);
+    const int cps = units == 1 ? 1 : text.countChar32(offset, units);
     weighted += weight;
     offset += units;
     cp_total += cps;
