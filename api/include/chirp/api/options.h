@@ -1,0 +1,46 @@
+// chirpd's command line (API.md "Command lines"): flags, their CHIRP_*
+// environment variables and per-role defaults. Pure functions, testable.
+//
+// Precedence: built-in default < environment variable < command-line flag.
+// Every flag --some-flag has the variable CHIRP_SOME_FLAG. --listen defaults
+// per role: all 127.0.0.1:8080, tweets :8000, users :8001, search :8002.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "chirp/api/server.h"
+#include "chirp/status.h"
+
+namespace chirp::api {
+
+struct ChirpdOptions {
+  std::string role = "all";  // all | users | tweets | search
+  std::string data_dir = "./data";
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 8080;
+  std::string users_url = "http://127.0.0.1:8001";
+  std::string tweets_url = "http://127.0.0.1:8000";
+  std::string internal_secret_file;
+  std::string static_dir = "static";
+  int threads = 0;  // 0 = one per core
+  bool rate_limit = true;
+  std::vector<std::string> trusted_proxies;
+  LogFormat log_format = LogFormat::kText;
+  bool access_log = true;
+  bool help = false;
+};
+
+using EnvLookup = std::function<const char*(const char*)>;  // like std::getenv
+
+// `args` excludes the program name. InvalidArgument names the bad flag.
+Result<ChirpdOptions> parse_chirpd_options(const std::vector<std::string>& args, const EnvLookup& env);
+
+std::string chirpd_usage();
+
+// The server settings these options imply (host, port, threads, limits...).
+ServerConfig server_config_from(const ChirpdOptions& o);
+
+}  // namespace chirp::api

@@ -1,0 +1,138 @@
+// Server: chirp's HTTP front end on Pistache 0.0.5, and the socket-free
+// Dispatcher that runs every request through the same pipeline.
+//
+// Pipeline (Dispatcher::handle): client address (X-Forwarded-For only from a
+// trusted proxy) -> request id -> route match (404 / 405 + Allow; static files
+// and the single-page-app fallback for unmatched GETs outside /api/) -> rate
+// limit (per IP and class, 429 + Retry-After) -> auth (Authenticator hook) ->
+// per-account limit -> handler (every exception becomes a generic 500, logged
+// with the request id) -> security headers -> metrics + access log.
+//
+// The Pistache adapter (Server) adds what needs the socket: request heads are
+// checked before Pistache reads a body (413 from the declared Content-Length,
+// 414, 431, 411), HTTP/1.1 keep-alive by default, `Connection: close` and
+// HTTP/1.0 honoured, timeouts, SIGPIPE ignored, responses written on the
+// thread that read the request. See DESIGN.md "Pistache 0.0.5".
+//
+// Thread-safety: Dispatcher::handle and the handlers run concurrently on every
+// server thread; the configuration is immutable once the server starts.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "chirp/api/http.h"
+#include "chirp/api/metrics.h"
+#include "chirp/api/rate_limiter.h"
+#include "chirp/api/route.h"
+#include "chirp/api/router.h"
+#include "chirp/api/static_files.h"
+#include "chirp/status.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace chirp::api {
+
+enum class LogFormat { kText, kJson };
+
+// What GET /ready reports; `fields` are added to the 200 body (indexer lag...).
+struct ReadyReport {
+  bool ready = true;
+  std::string reason;  // when not ready (the 503 message)
+  std::vector<std::pair<std::string, int64_t>> fields;
+};
+using ReadinessCheck = std::function<ReadyReport()>;
+
+// Turns a bearer token into a Principal; kUnauthorized for a bad, expired or
+// revoked token. Provided by the engine wiring (users service).
+using Authenticator = std::function<Result<Principal>(std::string_view token)>;
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;  // 0 = any free port, see Server::port()
+  int threads = 0;       // 0 = hardware concurrency
+  size_t max_body_bytes = 16 * 1024;
+  size_t max_request_line = 8 * 1024;
+  size_t max_header_bytes = 32 * 1024;
+  std::chrono::milliseconds header_timeout{10'000};
+  std::chrono::milliseconds body_timeout{30'000};
+  std::chrono::milliseconds keepalive_timeout{75'000};
+  RateLimitConfig rate_limit;
+  std::vector<std::string> trusted_proxies;  // exact peer IPs
+  LogFormat log_format = LogFormat::kText;
+  bool access_log = true;
+  std::string static_dir = "static";
+  bool serve_web = true;  // static files, SPA fallback, /docs (role all)
+  ReadinessCheck readiness;
+  Authenticator authenticator;
+  RateLimiter::Clock clock;                 // tests inject one
+  std::shared_ptr<spdlog::logger> logger;   // default: "chirp.access" on stdout
+};
+
+class Dispatcher {
+ public:
+  // Adds the system table (health, ready, metrics, openapi, docs) to `tables`.
+  Dispatcher(ServerConfig cfg, std::vector<RouteTable> tables);
+  ~Dispatcher();
+
+  // Runs the whole pipeline. Never throws.
+  HttpResponse handle(HttpRequest& req);
+
+  const ServerConfig& config() const { return cfg_; }
+  Metrics& metrics() { return *metrics_; }
+  const Router& router() const { return *router_; }
+  const std::string& openapi() const { return openapi_; }
+  const StaticFiles& static_files() const { return static_; }
+  bool is_trusted_proxy(std::string_view ip) const;
+
+  // Logs an error with the request id (handlers and the adapter use it).
+  void log_error(std::string_view request_id, std::string_view what) const;
+
+ private:
+  HttpResponse route(HttpRequest& req, RequestContext& ctx, int& slot);
+  HttpResponse fallback(const HttpRequest& req);
+  void access_log(const HttpRequest& req, std::string_view rid, int status, size_t bytes, double secs) const;
+
+  ServerConfig cfg_;
+  std::vector<RouteTable> tables_;
+  std::unique_ptr<Router> router_;
+  std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<RateLimiter> limiter_;
+  StaticFiles static_;
+  std::string openapi_;
+  std::shared_ptr<spdlog::logger> log_;
+};
+
+// The system routes: GET /, /health, /ready, /metrics, /api/v1/openapi.json,
+// /docs and /docs/swagger-init.js. Handlers capture `d`, which must outlive them.
+RouteTable make_system_table(Dispatcher& d);
+
+class Server {
+ public:
+  Server(ServerConfig cfg, std::vector<RouteTable> tables);
+  ~Server();  // shuts down
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and serves on background threads; returns once listening.
+  Status start();
+  uint16_t port() const;  // the bound port (useful with port 0)
+  // Stops accepting, lets the request being handled on each thread finish,
+  // joins the threads. Idempotent.
+  void shutdown();
+
+  Dispatcher& dispatcher() { return *dispatcher_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Dispatcher> dispatcher_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace chirp::api

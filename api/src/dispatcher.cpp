@@ -1,0 +1,238 @@
+// Dispatcher: the socket-free request pipeline.
+#include <chrono>
+#include <exception>
+#include <random>
+#include <thread>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "chirp/api/errors.h"
+#include "chirp/api/openapi.h"
+#include "chirp/api/server.h"
+
+namespace chirp::api {
+
+namespace {
+
+// Request ids: 16 hex digits from a per-thread xorshift generator seeded once,
+// so making one costs no lock and no syscall.
+std::string make_request_id() {
+  thread_local uint64_t state = [] {
+    std::random_device rd;
+    uint64_t s = (static_cast<uint64_t>(rd()) << 32) ^ rd() ^
+                 std::hash<std::thread::id>{}(std::this_thread::get_id());
+    return s ? s : 0x9e3779b97f4a7c15ULL;
+  }();
+  state ^= state << 13;
+  state ^= state >> 7;
+  state ^= state << 17;
+  static const char* hex = "0123456789abcdef";
+  std::string id(16, '0');
+  uint64_t v = state;
+  for (int i = 15; i >= 0; --i, v >>= 4) id[i] = hex[v & 15];
+  return id;
+}
+
+// A proxy-supplied request id is kept only if short and made of safe characters.
+bool acceptable_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_' ||
+          c == '.' || c == ':'))
+      return false;
+  return true;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool accepts_html(std::string_view accept) { return accept.find("text/html") != std::string_view::npos; }
+
+std::shared_ptr<spdlog::logger> default_logger() {
+  if (auto l = spdlog::get("chirp.access")) return l;
+  auto l = std::make_shared<spdlog::logger>("chirp.access", std::make_shared<spdlog::sinks::stdout_sink_mt>());
+  l->set_pattern("%v");
+  spdlog::register_logger(l);
+  return l;
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(ServerConfig cfg, std::vector<RouteTable> tables)
+    : cfg_(std::move(cfg)), tables_(std::move(tables)), static_(cfg_.static_dir) {
+  tables_.push_back(make_system_table(*this));
+  router_ = std::make_unique<Router>(tables_);
+  std::vector<std::string> labels;
+  for (size_t i = 0; i < router_->size(); ++i) {
+    const Route& r = router_->route(i);
+    labels.push_back(std::string("method=\"") + method_name(r.method) + "\",route=\"" + r.pattern + "\"");
+  }
+  metrics_ = std::make_unique<Metrics>(std::move(labels));
+  limiter_ = std::make_unique<RateLimiter>(cfg_.rate_limit, cfg_.clock);
+  openapi_ = openapi_json(tables_);
+  log_ = cfg_.logger ? cfg_.logger : default_logger();
+}
+
+Dispatcher::~Dispatcher() = default;
+
+bool Dispatcher::is_trusted_proxy(std::string_view ip) const {
+  for (const auto& p : cfg_.trusted_proxies)
+    if (p == ip) return true;
+  return false;
+}
+
+void Dispatcher::log_error(std::string_view rid, std::string_view what) const {
+  log_->error("request {} failed: {}", rid, what);
+}
+
+HttpResponse Dispatcher::handle(HttpRequest& req) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const bool trusted = !cfg_.trusted_proxies.empty() && is_trusted_proxy(req.peer_ip);
+
+  // Client address: the rightmost X-Forwarded-For entry is the one our
+  // trusted proxy appended, so it is the only one we can believe.
+  req.client_ip = req.peer_ip;
+  if (trusted) {
+    std::string_view xff = req.header("X-Forwarded-For");
+    if (!xff.empty()) {
+      size_t comma = xff.rfind(',');
+      std::string_view last = trim(comma == std::string_view::npos ? xff : xff.substr(comma + 1));
+      if (!last.empty()) req.client_ip = last;
+    }
+  }
+  std::string rid;
+  if (trusted) {
+    std::string_view given = req.header("X-Request-Id");
+    if (acceptable_request_id(given)) rid.assign(given);
+  }
+  if (rid.empty()) rid = make_request_id();
+
+  RequestContext ctx;
+  ctx.request_id = rid;
+  int slot = metrics_->unmatched_slot();
+  HttpResponse resp;
+  try {
+    resp = route(req, ctx, slot);
+  } catch (const std::exception& e) {
+    log_error(rid, e.what());
+    resp = error_response(Status::Internal(e.what()));
+  } catch (...) {
+    log_error(rid, "unknown exception");
+    resp = error_response(Status::Internal("unknown exception"));
+  }
+  resp.headers.emplace_back("X-Request-Id", std::move(rid));
+  if (req.method == Method::kHead) resp.body.clear();
+
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  metrics_->record(slot, resp.status, secs);
+  if (cfg_.access_log) access_log(req, resp.headers.back().second, resp.status, resp.body.size(), secs);
+  return resp;
+}
+
+HttpResponse Dispatcher::route(HttpRequest& req, RequestContext& ctx, int& slot) {
+  RouteMatch m = router_->match(req);
+  if (m.kind == RouteMatch::Kind::kNotFound) return fallback(req);
+  if (m.kind == RouteMatch::Kind::kMethodNotAllowed) {
+    HttpResponse r = error_response(405, "method_not_allowed",
+                                    std::string(method_name(req.method)) + " is not allowed here");
+    r.set_header("Allow", std::move(m.allow));
+    return r;
+  }
+  const Route& route = *m.route;
+  slot = m.route_index;
+  ctx.route = route.pattern;
+
+  if (route.rate != RateClass::kNone && limiter_->enabled()) {
+    RateDecision d = limiter_->take(req.client_ip, route.rate);
+    if (!d.allowed) {
+      HttpResponse r = error_response(429, "rate_limited", "too many requests, retry later");
+      r.set_header("Retry-After", std::to_string(d.retry_after_s));
+      return r;
+    }
+  }
+
+  if (route.auth != AuthMode::kNone) {
+    std::string_view authz = req.header("Authorization");
+    std::string_view token;
+    if (authz.size() > 7 && iequals(authz.substr(0, 7), "Bearer ")) token = trim(authz.substr(7));
+    if (!authz.empty() && token.empty())
+      return error_response(401, "unauthorized", "the Authorization header must be 'Bearer <token>'");
+    if (token.empty()) {
+      if (route.auth == AuthMode::kRequired) {
+        HttpResponse r = error_response(401, "unauthorized", "a bearer token is required");
+        r.set_header("WWW-Authenticate", "Bearer");
+        return r;
+      }
+    } else {
+      if (!cfg_.authenticator) return error_response(Status::Unavailable("authentication is not available"));
+      Result<Principal> p = cfg_.authenticator(token);
+      if (!p.ok()) {
+        HttpResponse r = error_response(p.status());
+        if (r.status == 401) r.set_header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+        return r;
+      }
+      ctx.principal = std::move(p.value());
+      if (route.rate != RateClass::kNone && limiter_->enabled()) {
+        RateDecision d = limiter_->take_account(ctx.principal->account_id);
+        if (!d.allowed) {
+          HttpResponse r = error_response(429, "rate_limited", "too many requests, retry later");
+          r.set_header("Retry-After", std::to_string(d.retry_after_s));
+          return r;
+        }
+      }
+    }
+  }
+  return route.handler(req, ctx);
+}
+
+HttpResponse Dispatcher::fallback(const HttpRequest& req) {
+  const bool api = req.path == "/api" || req.path.substr(0, 5) == "/api/";
+  if (cfg_.serve_web && !api && (req.method == Method::kGet || req.method == Method::kHead)) {
+    if (auto file = static_.serve(req.path)) return std::move(*file);
+    // Single-page app: a browser navigating to /alice or /search?q=x gets the
+    // app, which routes on the client side.
+    if (accepts_html(req.header("Accept")))
+      if (auto index = static_.index()) return std::move(*index);
+  }
+  return error_response(404, "not_found", "no such route or resource");
+}
+
+void Dispatcher::access_log(const HttpRequest& req, std::string_view rid, int status, size_t bytes,
+                            double secs) const {
+  const long us = static_cast<long>(secs * 1e6);
+  if (cfg_.log_format == LogFormat::kJson) {
+    rapidjson::StringBuffer sb;
+    rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+    auto s = [&](std::string_view v) { w.String(v.data(), static_cast<rapidjson::SizeType>(v.size())); };
+    w.StartObject();
+    w.Key("type");
+    s("access");
+    w.Key("request_id");
+    s(rid);
+    w.Key("client");
+    s(req.client_ip);
+    w.Key("method");
+    w.String(method_name(req.method));
+    w.Key("path");
+    s(req.path);
+    w.Key("status");
+    w.Int(status);
+    w.Key("bytes");
+    w.Uint64(bytes);
+    w.Key("duration_us");
+    w.Int64(us);
+    w.EndObject();
+    log_->info("{}", std::string_view(sb.GetString(), sb.GetSize()));
+  } else {
+    log_->info("{} {} \"{} {}\" {} {} {}us", req.client_ip, rid, method_name(req.method), req.path, status, bytes,
+               us);
+  }
+}
+
+}  // namespace chirp::api

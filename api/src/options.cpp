@@ -1,0 +1,189 @@
+// chirpd option parsing.
+#include "chirp/api/options.h"
+
+#include <charconv>
+#include <string_view>
+
+namespace chirp::api {
+
+namespace {
+
+struct Flag {
+  const char* name;  // without "--"
+  const char* env;
+  const char* help;
+};
+
+constexpr Flag kFlags[] = {
+    {"role", "CHIRP_ROLE", "all|users|tweets|search (default all)"},
+    {"data-dir", "CHIRP_DATA_DIR", "data folder (default ./data)"},
+    {"listen", "CHIRP_LISTEN", "HOST:PORT (default 127.0.0.1:8080; 8000 tweets, 8001 users, 8002 search)"},
+    {"users-url", "CHIRP_USERS_URL", "users service in split mode (default http://127.0.0.1:8001)"},
+    {"tweets-url", "CHIRP_TWEETS_URL", "tweets service in split mode (default http://127.0.0.1:8000)"},
+    {"internal-secret-file", "CHIRP_INTERNAL_SECRET_FILE", "file holding the secret for internal endpoints"},
+    {"static-dir", "CHIRP_STATIC_DIR", "web app and Swagger UI files (default static)"},
+    {"threads", "CHIRP_THREADS", "HTTP threads (default: one per core)"},
+    {"rate-limit", "CHIRP_RATE_LIMIT", "on|off (default on)"},
+    {"trusted-proxy", "CHIRP_TRUSTED_PROXY", "ADDR whose X-Forwarded-For / X-Request-Id are believed (repeatable; env: comma list)"},
+    {"log-format", "CHIRP_LOG_FORMAT", "text|json (default text)"},
+    {"access-log", "CHIRP_ACCESS_LOG", "on|off: one log line per request (default on)"},
+};
+
+Status bad(std::string_view flag, std::string_view why) {
+  return Status::InvalidArgument("--" + std::string(flag) + ": " + std::string(why));
+}
+
+Result<bool> on_off(std::string_view flag, std::string_view v) {
+  if (v == "on" || v == "true" || v == "1") return true;
+  if (v == "off" || v == "false" || v == "0") return false;
+  return bad(flag, "expected on or off");
+}
+
+Status split_host_port(std::string_view v, std::string& host, uint16_t& port) {
+  size_t colon = v.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == v.size()) return bad("listen", "expected HOST:PORT");
+  unsigned p = 0;
+  auto tail = v.substr(colon + 1);
+  auto [ptr, ec] = std::from_chars(tail.data(), tail.data() + tail.size(), p);
+  if (ec != std::errc() || ptr != tail.data() + tail.size() || p > 65535) return bad("listen", "bad port");
+  host.assign(v.substr(0, colon));
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  port = static_cast<uint16_t>(p);
+  return Status::Ok();
+}
+
+uint16_t default_port(std::string_view role) {
+  if (role == "tweets") return 8000;
+  if (role == "users") return 8001;
+  if (role == "search") return 8002;
+  return 8080;
+}
+
+Status apply(ChirpdOptions& o, std::string_view flag, std::string_view v, bool& listen_set, bool from_env) {
+  if (flag == "role") {
+    if (v != "all" && v != "users" && v != "tweets" && v != "search") return bad(flag, "expected all, users, tweets or search");
+    o.role = v;
+  } else if (flag == "data-dir") {
+    if (v.empty()) return bad(flag, "must not be empty");
+    o.data_dir = v;
+  } else if (flag == "listen") {
+    CHIRP_RETURN_IF_ERROR(split_host_port(v, o.listen_host, o.listen_port));
+    listen_set = true;
+  } else if (flag == "users-url") {
+    o.users_url = v;
+  } else if (flag == "tweets-url") {
+    o.tweets_url = v;
+  } else if (flag == "internal-secret-file") {
+    o.internal_secret_file = v;
+  } else if (flag == "static-dir") {
+    o.static_dir = v;
+  } else if (flag == "threads") {
+    int n = 0;
+    auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || ptr != v.data() + v.size() || n < 0 || n > 1024) return bad(flag, "expected 0 to 1024");
+    o.threads = n;
+  } else if (flag == "rate-limit") {
+    auto b = on_off(flag, v);
+    if (!b.ok()) return b.status();
+    o.rate_limit = *b;
+  } else if (flag == "access-log") {
+    auto b = on_off(flag, v);
+    if (!b.ok()) return b.status();
+    o.access_log = *b;
+  } else if (flag == "trusted-proxy") {
+    if (from_env) {
+      o.trusted_proxies.clear();
+      size_t start = 0;
+      while (start <= v.size()) {
+        size_t comma = v.find(',', start);
+        std::string_view item = v.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+        if (!item.empty()) o.trusted_proxies.emplace_back(item);
+        if (comma == std::string_view::npos) break;
+        start = comma + 1;
+      }
+    } else {
+      if (v.empty()) return bad(flag, "must not be empty");
+      o.trusted_proxies.emplace_back(v);
+    }
+  } else if (flag == "log-format") {
+    if (v == "text")
+      o.log_format = LogFormat::kText;
+    else if (v == "json")
+      o.log_format = LogFormat::kJson;
+    else
+      return bad(flag, "expected text or json");
+  } else {
+    return Status::InvalidArgument("unknown option --" + std::string(flag) + " (see --help)");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<ChirpdOptions> parse_chirpd_options(const std::vector<std::string>& args, const EnvLookup& env) {
+  ChirpdOptions o;
+  bool listen_set = false;
+  if (env) {
+    for (const auto& f : kFlags)
+      if (const char* v = env(f.env); v != nullptr && *v != '\0') {
+        Status s = apply(o, f.name, v, listen_set, true);
+        if (!s.ok()) return Status::InvalidArgument(std::string(f.env) + ": " + s.message());
+      }
+  }
+  // Command-line trusted proxies replace those from the environment.
+  bool cli_proxies = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string_view a = args[i];
+    if (a == "--help" || a == "-h") {
+      o.help = true;
+      continue;
+    }
+    if (a.substr(0, 2) != "--") return Status::InvalidArgument("unexpected argument '" + std::string(a) + "'");
+    a.remove_prefix(2);
+    std::string_view name = a, value;
+    size_t eq = a.find('=');
+    if (eq != std::string_view::npos) {
+      name = a.substr(0, eq);
+      value = a.substr(eq + 1);
+    } else {
+      if (i + 1 >= args.size()) return bad(name, "needs a value");
+      value = args[++i];
+    }
+    if (name == "trusted-proxy" && !cli_proxies) {
+      o.trusted_proxies.clear();
+      cli_proxies = true;
+    }
+    CHIRP_RETURN_IF_ERROR(apply(o, name, value, listen_set, false));
+  }
+  if (!listen_set) o.listen_port = default_port(o.role);
+  return o;
+}
+
+std::string chirpd_usage() {
+  std::string u =
+      "usage: chirpd [--role all|users|tweets|search] [--data-dir DIR] [--listen HOST:PORT] [options]\n\n"
+      "options (each also as an environment variable):\n";
+  for (const auto& f : kFlags) {
+    std::string left = std::string("  --") + f.name + " (" + f.env + ")";
+    if (left.size() < 44) left.resize(44, ' ');
+    u += left + " " + f.help + "\n";
+  }
+  u += "  --help                                     this text\n";
+  return u;
+}
+
+ServerConfig server_config_from(const ChirpdOptions& o) {
+  ServerConfig c;
+  c.host = o.listen_host;
+  c.port = o.listen_port;
+  c.threads = o.threads;
+  c.rate_limit.enabled = o.rate_limit;
+  c.trusted_proxies = o.trusted_proxies;
+  c.log_format = o.log_format;
+  c.access_log = o.access_log;
+  c.static_dir = o.static_dir;
+  c.serve_web = o.role == "all";
+  return c;
+}
+
+}  // namespace chirp::api

@@ -1,0 +1,275 @@
+// The Pistache 0.0.5 adapter: request-head gate, conversion to and from
+// HttpRequest / HttpResponse, keep-alive and close handling.
+#include <sys/socket.h>
+
+#include <csignal>
+#include <mutex>
+#include <unordered_map>
+
+#include <pistache/endpoint.h>
+#include <pistache/http.h>
+#include <pistache/peer.h>
+#include <spdlog/spdlog.h>
+
+#include "chirp/api/errors.h"
+#include "chirp/api/server.h"
+#include "request_head.h"
+
+// Pistache's own Http::Handler::onInput is private, and the gate below must
+// run before it and then call it non-virtually. C++ offers no way to name a
+// private base function, so we bind to its exported symbol directly (Itanium
+// ABI: `this` is the first argument). Pinned to Debian's libpistache 0.0.5;
+// the integration tests fail loudly if the symbol ever changes.
+void chirp_pistache_http_on_input(Pistache::Http::Handler* self, const char* buffer, size_t len,
+                                  const std::shared_ptr<Pistache::Tcp::Peer>& peer)
+    __asm__("_ZN8Pistache4Http7Handler7onInputEPKcmRKSt10shared_ptrINS_3Tcp4PeerEE");
+
+namespace chirp::api {
+
+namespace {
+
+using namespace Pistache;
+
+// A response header whose name is only known at run time. Pistache 0.0.5
+// writes only typed headers (raw ones are dropped on output).
+class DynHeader : public Http::Header::Header {
+ public:
+  DynHeader(std::string name, std::string value) : name_(std::move(name)), value_(std::move(value)) {}
+  const char* name() const override { return name_.c_str(); }
+  void write(std::ostream& os) const override { os << value_; }
+  uint64_t hash() const override { return 0; }  // only used by typed get<>(), never for these
+
+ private:
+  std::string name_;
+  std::string value_;
+};
+
+// Sent on every response. The CSP forbids inline scripts; Swagger UI needs
+// inline styles and data: images.
+const std::pair<const char*, const char*> kSecurityHeaders[] = {
+    {"Content-Security-Policy",
+     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+     "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+     "frame-ancestors 'none'"},
+    {"X-Content-Type-Options", "nosniff"},
+    {"Referrer-Policy", "no-referrer"},
+    {"X-Frame-Options", "DENY"},
+};
+
+const char* reason_phrase(int status) {
+  switch (status) {
+    case 400: return "Bad Request";
+    case 411: return "Length Required";
+    case 413: return "Payload Too Large";
+    case 414: return "URI Too Long";
+    case 431: return "Request Header Fields Too Large";
+    case 501: return "Not Implemented";
+    case 505: return "HTTP Version Not Supported";
+  }
+  return "Error";
+}
+
+// Half-closes the connection once everything queued has been written; the
+// client sees EOF after the response, Pistache cleans up when it closes.
+void close_after_write(Async::Promise<ssize_t>& sent, const std::shared_ptr<Tcp::Peer>& peer) {
+  std::weak_ptr<Tcp::Peer> weak = peer;
+  sent.then(
+      [weak](ssize_t) {
+        if (auto p = weak.lock()) ::shutdown(p->fd(), SHUT_WR);
+      },
+      [weak](std::exception_ptr) {
+        if (auto p = weak.lock()) ::shutdown(p->fd(), SHUT_RDWR);
+      });
+}
+
+class PistacheHandler : public Http::Handler {
+ public:
+  HTTP_PROTOTYPE(PistacheHandler)
+
+  explicit PistacheHandler(Dispatcher* d) : d_(d) {
+    const auto& c = d->config();
+    limits_ = {c.max_request_line, c.max_header_bytes, c.max_body_bytes};
+  }
+  // Pistache clones the prototype once per thread: each copy owns the state
+  // of the connections its thread serves, so no locking is needed.
+  PistacheHandler(const PistacheHandler& o) : Http::Handler(o), d_(o.d_), limits_(o.limits_) {}
+
+  void onInput(const char* buffer, size_t len, const std::shared_ptr<Tcp::Peer>& peer) override {
+    Conn& c = conns_[peer.get()];
+    if (c.rejected) return;  // draining a connection we refused
+    size_t body_bytes = len;
+    if (!c.head_done) {
+      const size_t old = c.head.size();
+      const size_t cap = limits_.max_request_line + limits_.max_header_bytes + 4;
+      c.head.append(buffer, std::min(len, cap > old ? cap - old : 0));
+      size_t from = old >= 3 ? old - 3 : 0;
+      size_t end = c.head.find("\r\n\r\n", from);
+      if (end == std::string::npos) {
+        detail::HeadVerdict v = detail::check_partial_head(c.head, limits_);
+        if (v.status) return refuse(c, v, peer);
+        forward(c, buffer, len, peer);
+        return;
+      }
+      c.head_len = end + 4;
+      detail::HeadVerdict v = detail::check_head(std::string_view(c.head).substr(0, c.head_len), limits_);
+      if (v.status) return refuse(c, v, peer);
+      c.head_done = true;
+      c.body_left = v.content_length;
+      body_bytes = len - (c.head_len - old);
+      if (v.expect_continue && c.body_left > 0) {
+        static const char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        peer->send(RawBuffer(kContinue, sizeof kContinue - 1));
+      }
+    }
+    c.body_left -= std::min<uint64_t>(c.body_left, body_bytes);
+    forward(c, buffer, len, peer);
+  }
+
+  void onDisconnection(const std::shared_ptr<Tcp::Peer>& peer) override { conns_.erase(peer.get()); }
+
+  void onRequest(const Http::Request& request, Http::ResponseWriter writer) override {
+    Conn* c = current_;
+    HttpRequest req;
+    const std::string body = request.body();
+    std::string peer_ip;
+    if (c != nullptr && c->head_done) {
+      detail::parse_head(std::string_view(c->head).substr(0, c->head_len), req);
+    } else {
+      // Not reachable through onInput; kept so a bug cannot crash the server.
+      return respond(writer, error_response(400, "bad_request", "malformed request"), true);
+    }
+    req.body = body;
+    peer_ip = request.address().host();
+    req.peer_ip = peer_ip;
+
+    HttpResponse resp = d_->handle(req);
+
+    // Keep-alive unless the client said close or is HTTP/1.0 without keep-alive.
+    std::string_view conn = req.header("Connection");
+    bool close = req.http10 ? !iequals(conn, "keep-alive") : iequals(conn, "close");
+    respond(writer, std::move(resp), close);
+  }
+
+  void onTimeout(const Http::Request&, Http::ResponseWriter writer) override {
+    respond(writer, error_response(408, "request_timeout", "the request took too long to arrive"), true);
+  }
+
+ private:
+  struct Conn {
+    std::string head;  // bytes of the current request's head (reused between requests)
+    size_t head_len = 0;
+    bool head_done = false;
+    uint64_t body_left = 0;
+    bool rejected = false;
+  };
+
+  void forward(Conn& c, const char* buffer, size_t len, const std::shared_ptr<Tcp::Peer>& peer) {
+    current_ = &c;
+    chirp_pistache_http_on_input(this, buffer, len, peer);  // may call onRequest
+    current_ = nullptr;
+    if (c.head_done && c.body_left == 0) {
+      // Request complete. Pipelined bytes after it are dropped, as Pistache does.
+      c.head.clear();
+      c.head_done = false;
+    }
+  }
+
+  void refuse(Conn& c, const detail::HeadVerdict& v, const std::shared_ptr<Tcp::Peer>& peer) {
+    c.rejected = true;
+    c.head.clear();
+    c.head.shrink_to_fit();
+    HttpResponse r = error_response(v.status, v.code, v.message);
+    std::string out = "HTTP/1.1 " + std::to_string(v.status) + " " + reason_phrase(v.status) + "\r\n";
+    out += "Content-Type: application/json\r\nConnection: close\r\n";
+    for (const auto& [k, val] : kSecurityHeaders) out += std::string(k) + ": " + val + "\r\n";
+    out += "Content-Length: " + std::to_string(r.body.size()) + "\r\n\r\n" + r.body;
+    const size_t n = out.size();
+    auto sent = peer->send(RawBuffer(std::move(out), n));
+    close_after_write(sent, peer);
+    d_->metrics().record(d_->metrics().unmatched_slot(), v.status, 0.0);
+  }
+
+  void respond(Http::ResponseWriter& w, HttpResponse resp, bool close) {
+    auto& h = w.headers();
+    h.remove<Http::Header::Connection>();
+    h.add<Http::Header::Connection>(close ? Http::ConnectionControl::Close : Http::ConnectionControl::KeepAlive);
+    for (const auto& [k, v] : kSecurityHeaders) h.add(security_header(k, v));
+    if (!resp.content_type.empty()) h.add(std::make_shared<DynHeader>("Content-Type", std::move(resp.content_type)));
+    for (auto& [k, v] : resp.headers) h.add(std::make_shared<DynHeader>(std::move(k), std::move(v)));
+    auto sent = w.send(static_cast<Http::Code>(resp.status), resp.body);
+    if (close)
+      if (auto peer = w.getPeer()) close_after_write(sent, peer);
+  }
+
+  // Shared immutable header objects: adding one to a response is a refcount.
+  static std::shared_ptr<Http::Header::Header> security_header(const char* name, const char* value) {
+    static const auto* cache = [] {
+      auto* m = new std::unordered_map<const char*, std::shared_ptr<Http::Header::Header>>();
+      for (const auto& [k, v] : kSecurityHeaders) (*m)[k] = std::make_shared<DynHeader>(k, v);
+      return m;
+    }();
+    return cache->at(name);
+  }
+
+  Dispatcher* d_;
+  detail::HeadLimits limits_;
+  std::unordered_map<Tcp::Peer*, Conn> conns_;
+  Conn* current_ = nullptr;
+};
+
+}  // namespace
+
+struct Server::Impl {
+  std::unique_ptr<Http::Endpoint> endpoint;
+  std::mutex mu;
+  bool running = false;
+};
+
+Server::Server(ServerConfig cfg, std::vector<RouteTable> tables)
+    : dispatcher_(std::make_unique<Dispatcher>(std::move(cfg), std::move(tables))), impl_(std::make_unique<Impl>()) {}
+
+Server::~Server() { shutdown(); }
+
+Status Server::start() {
+  // A client that hangs up mid-response must not kill the process.
+  std::signal(SIGPIPE, SIG_IGN);
+  const ServerConfig& c = dispatcher_->config();
+  try {
+    Address addr(c.host, Port(c.port));
+    impl_->endpoint = std::make_unique<Http::Endpoint>(addr);
+    int threads = c.threads > 0 ? c.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    // Pistache's buffer limit is set above ours, so our checks answer first,
+    // in JSON; it still caps memory if a check were ever bypassed.
+    const size_t max_request = c.max_request_line + c.max_header_bytes + c.max_body_bytes + 1024;
+    auto opts = Http::Endpoint::options()
+                    .threads(threads)
+                    .flags(Tcp::Options::ReuseAddr)
+                    .maxRequestSize(max_request)
+                    .headerTimeout(c.header_timeout)
+                    .bodyTimeout(c.body_timeout)
+                    .keepaliveTimeout(c.keepalive_timeout);
+    impl_->endpoint->init(opts);
+    impl_->endpoint->setHandler(Http::make_handler<PistacheHandler>(dispatcher_.get()));
+    impl_->endpoint->serveThreaded();
+  } catch (const std::exception& e) {
+    impl_->endpoint.reset();
+    return Status::Unavailable(std::string("cannot listen on ") + c.host + ":" + std::to_string(c.port) + ": " +
+                               e.what());
+  }
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->running = true;
+  return Status::Ok();
+}
+
+uint16_t Server::port() const {
+  return impl_->endpoint ? static_cast<uint16_t>(impl_->endpoint->getPort()) : 0;
+}
+
+void Server::shutdown() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (!impl_->running) return;
+  impl_->running = false;
+  impl_->endpoint->shutdown();
+}
+
+}  // namespace chirp::api
