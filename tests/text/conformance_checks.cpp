@@ -107,19 +107,12 @@ Check tweet_validity_check(const text::LengthConfig& v1) {
   };
 }
 
-// validate.yml usernames/lists/hashtags: the whole text is exactly one entity,
-// which is how twitter-text's Validator defines them.
+// validate.yml usernames/lists/hashtags/urls: a yes/no validator.
 Check whole_text_check(std::function<bool(const std::string&)> valid) {
   return [valid](const YAML::Node& test) -> std::string {
     const bool got = valid(test["text"].as<std::string>());
     return got == test["expected"].as<bool>() ? "" : std::string("expected ") + (got ? "invalid" : "valid");
   };
-}
-
-bool whole_mention(const std::string& t, bool list) {
-  const auto m = text::extract_mentions_or_lists(t);
-  return m.size() == 1 && m[0].start == 0 && m[0].end == text::code_point_count(t) &&
-         (list == !m[0].list_slug.empty());
 }
 
 }  // namespace
@@ -168,13 +161,12 @@ std::optional<Check> check_for(const std::string& file, const std::string& secti
       return length_check(configs.v3);
     }
     if (section == "tweets") return tweet_validity_check(configs.v1);
-    if (section == "usernames") return whole_text_check([](const std::string& t) { return whole_mention(t, false); });
-    if (section == "lists") return whole_text_check([](const std::string& t) { return whole_mention(t, true); });
-    if (section == "hashtags") {
-      return whole_text_check([](const std::string& t) {
-        const auto h = text::extract_hashtags(t);
-        return h.size() == 1 && h[0].start == 0 && h[0].end == text::code_point_count(t);
-      });
+    if (section == "usernames") return whole_text_check([](const std::string& t) { return text::is_valid_username(t); });
+    if (section == "lists") return whole_text_check([](const std::string& t) { return text::is_valid_list(t); });
+    if (section == "hashtags") return whole_text_check([](const std::string& t) { return text::is_valid_hashtag(t); });
+    if (section == "urls") return whole_text_check([](const std::string& t) { return text::is_valid_url(t); });
+    if (section == "urls_without_protocol") {
+      return whole_text_check([](const std::string& t) { return text::is_valid_url(t, true, false); });
     }
   }
   return std::nullopt;

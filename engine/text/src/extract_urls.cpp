@@ -7,6 +7,7 @@
 #include <unicode/uchar.h>
 #include <unicode/utf16.h>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 
@@ -96,49 +97,96 @@ std::optional<Span16> accept(const icu::UnicodeString& text, icu::RegexMatcher& 
   return Span16{start, end, to_utf8(text, start, end), {}, Kind::kUrl};
 }
 
-// A URL never contains white space, so the pattern only runs over the
-// space-separated tokens with a '.' before a letter, each with the character before it
-// (the pattern's "preceding character"). Searching the whole text instead
-// costs a domain-name attempt at every letter of every word (~50 us a tweet).
-// Transparent, non-anchoring bounds keep lookaround and ^/$ seeing the whole
-// text, so the matches are the ones a whole-text search would give.
 bool is_separator(UChar32 c) {
   if (c < 0x80) return c == u' ' || (c >= 0x09 && c <= 0x0D);
   return u_isUWhiteSpace(c) || (U_GET_GC_MASK(c) & U_GC_Z_MASK) != 0;
 }
 
+// Characters a host name can start with (the pattern's URL_VALID_CHARS).
+bool is_host_start(UChar32 c) {
+  if (c < 0x80) return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  return (c >= 0xC0 && c <= 0x24F && c != 0xD7 && c != 0xF7) || (c >= 0x1E00 && c <= 0x1EFF) ||
+         (c >= 0x300 && c <= 0x36F) || c == 0x253 || c == 0x254 || c == 0x256 || c == 0x257 ||
+         c == 0x259 || c == 0x25B || c == 0x263 || c == 0x268 || c == 0x26F || c == 0x272 ||
+         c == 0x289 || c == 0x28B || c == 0x2BB;
+}
+
+// Characters that can never precede a URL (so no match can start after them).
+bool blocks_url(UChar32 c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '@' ||
+         c == '$' || c == '#' || c == 0xFF20 || c == 0xFF03;
+}
+
+bool preceded_by_protocol(const icu::UnicodeString& text, int s) {
+  auto ends_with = [&](const char16_t* proto, int n) {
+    if (s < n) return false;
+    for (int i = 0; i < n; ++i) {
+      char16_t c = text.charAt(s - n + i);
+      if (c >= u'A' && c <= u'Z') c = static_cast<char16_t>(c + 32);
+      if (c != proto[i]) return false;
+    }
+    return true;
+  };
+  return ends_with(u"http://", 7) || ends_with(u"https://", 8);
+}
+
 }  // namespace
 
+// twitter-text searches the whole text with a pattern that begins with a
+// "preceding character" group; ICU then starts a costly attempt at every
+// position. The same matches come from trying the pattern only where it can
+// succeed:
+//   - a URL has no white space and has a '.' followed by a letter (the TLD), so
+//     only tokens with one are searched;
+//   - a URL starts with a host character (or right after "http(s)://"), and the
+//     character before it is not a letter, digit, '@', '$' or '#', so the
+//     pattern runs (lookingAt) one character before such starts;
+//   - `consumed` keeps a whole-text search's rule that text used by a previous
+//     match, even a rejected one, cannot start the next.
 std::vector<Span16> find_urls(const icu::UnicodeString& text) {
   std::vector<Span16> out;
-  if (text.indexOf(u'.') < 0) return out;  // every URL has a dot in its host
+  if (text.indexOf(u'.') < 0) return out;
 
   thread_local std::unique_ptr<icu::RegexMatcher> url_slot;
   thread_local std::unique_ptr<icu::RegexMatcher> tco_slot;
-  icu::RegexMatcher& m = thread_matcher(url_slot, url_pattern(), text);
-  m.useTransparentBounds(true);
-  m.useAnchoringBounds(false);
-  UErrorCode status = U_ZERO_ERROR;
+  icu::RegexMatcher* m = nullptr;
   const int length = text.length();
+  int consumed = 0;
+  int last_attempt = -1;
   int token_start = 0;
   while (token_start < length) {
-    // Token: [token_start, token_end) with no separator inside.
     int token_end = token_start;
-    bool has_dot = false;  // a '.' followed by a letter: where a TLD could start
+    bool has_tld_dot = false;
     UChar32 prev = 0;
     while (token_end < length) {
       const UChar32 c = text.char32At(token_end);
       if (is_separator(c)) break;
-      if (prev == u'.' && !has_dot) has_dot = (U_GET_GC_MASK(c) & (U_GC_L_MASK | U_GC_M_MASK)) != 0;
+      if (prev == u'.' && !has_tld_dot) {
+        has_tld_dot = (U_GET_GC_MASK(c) & (U_GC_L_MASK | U_GC_M_MASK)) != 0;
+      }
       prev = c;
       token_end += U16_LENGTH(c);
     }
-    if (has_dot) {
-      const int region_start = token_start > 0 ? token_start - 1 : 0;
-      m.region(region_start, token_end, status);
-      while (m.find() && U_SUCCESS(status)) {
-        if (auto span = accept(text, m, tco_slot)) out.push_back(std::move(*span));
+    for (int s = token_start; has_tld_dot && s < token_end;) {
+      const UChar32 c = text.char32At(s);
+      const int next = s + U16_LENGTH(c);
+      const int before = s > 0 ? text.moveIndex32(s, -1) : 0;
+      const bool candidate = s == 0 || (!blocks_url(text.char32At(before)) &&
+                                        (is_host_start(c) || preceded_by_protocol(text, s)));
+      if (!candidate || before < consumed || before == last_attempt) {
+        s = next;
+        continue;
       }
+      last_attempt = before;
+      if (!m) m = &thread_matcher(url_slot, url_pattern(), text);
+      UErrorCode status = U_ZERO_ERROR;
+      if (!m->lookingAt(before, status) || U_FAILURE(status)) {
+        s = next;
+        continue;
+      }
+      consumed = static_cast<int>(m->end(status));
+      if (auto span = accept(text, *m, tco_slot)) out.push_back(std::move(*span));
+      s = std::max(next, consumed);
     }
     token_start = token_end + (token_end < length ? U16_LENGTH(text.char32At(token_end)) : 0);
   }

@@ -91,4 +91,17 @@ struct ParseResult {
 };
 ParseResult parse_tweet(std::string_view utf8, const LengthConfig& config = config_v3());
 
+// Validation, as twitter-text's isValid* functions. The whole text must be
+// exactly one entity: "@name" (username), "@name/list" (list), "#tag"
+// (hashtag). is_valid_tweet is parse_tweet(...).valid.
+bool is_valid_tweet(std::string_view utf8, const LengthConfig& config = config_v3());
+bool is_valid_username(std::string_view utf8);
+bool is_valid_list(std::string_view utf8);
+bool is_valid_hashtag(std::string_view utf8);
+// An RFC 3986 URL (scheme http/https unless require_protocol is false) whose
+// host is an IPv4/IPv6 literal or a domain with at least two labels; with
+// unicode_domains, labels may hold non-ASCII characters. Paths may also hold
+// Cyrillic letters, as twitter-text allows.
+bool is_valid_url(std::string_view utf8, bool unicode_domains = true, bool require_protocol = true);
+
 }  // namespace chirp::text
