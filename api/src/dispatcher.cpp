@@ -74,6 +74,8 @@ Dispatcher::Dispatcher(ServerConfig cfg, std::vector<RouteTable> tables)
     labels.push_back(std::string("method=\"") + method_name(r.method) + "\",route=\"" + r.pattern + "\"");
   }
   metrics_ = std::make_unique<Metrics>(std::move(labels));
+  metrics_->add_gauge({"chirp_http_open_connections", "Client connections currently open.",
+                       [this] { return static_cast<double>(open_connections()); }});
   limiter_ = std::make_unique<RateLimiter>(cfg_.rate_limit, cfg_.clock);
   openapi_ = openapi_json(tables_);
   log_ = cfg_.logger ? cfg_.logger : default_logger();

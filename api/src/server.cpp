@@ -95,7 +95,9 @@ class PistacheHandler : public Http::Handler {
   PistacheHandler(const PistacheHandler& o) : Http::Handler(o), d_(o.d_), limits_(o.limits_) {}
 
   void onInput(const char* buffer, size_t len, const std::shared_ptr<Tcp::Peer>& peer) override {
-    Conn& c = conns_[peer.get()];
+    auto [it, fresh] = conns_.try_emplace(peer.get());
+    if (fresh) d_->connection_opened();
+    Conn& c = it->second;
     if (c.rejected) return;  // draining a connection we refused
     size_t body_bytes = len;
     if (!c.head_done) {
@@ -125,7 +127,9 @@ class PistacheHandler : public Http::Handler {
     forward(c, buffer, len, peer);
   }
 
-  void onDisconnection(const std::shared_ptr<Tcp::Peer>& peer) override { conns_.erase(peer.get()); }
+  void onDisconnection(const std::shared_ptr<Tcp::Peer>& peer) override {
+    if (conns_.erase(peer.get()) > 0) d_->connection_closed();
+  }
 
   void onRequest(const Http::Request& request, Http::ResponseWriter writer) override {
     Conn* c = current_;
@@ -148,10 +152,6 @@ class PistacheHandler : public Http::Handler {
     std::string_view conn = req.header("Connection");
     bool close = req.http10 ? !iequals(conn, "keep-alive") : iequals(conn, "close");
     respond(writer, std::move(resp), close);
-  }
-
-  void onTimeout(const Http::Request&, Http::ResponseWriter writer) override {
-    respond(writer, error_response(408, "request_timeout", "the request took too long to arrive"), true);
   }
 
  private:

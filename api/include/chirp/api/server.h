@@ -18,6 +18,7 @@
 // server thread; the configuration is immutable once the server starts.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -94,6 +95,11 @@ class Dispatcher {
   // Logs an error with the request id (handlers and the adapter use it).
   void log_error(std::string_view request_id, std::string_view what) const;
 
+  // Open-connection gauge, kept by the adapter (chirp_http_open_connections).
+  void connection_opened() { open_connections_.fetch_add(1, std::memory_order_relaxed); }
+  void connection_closed() { open_connections_.fetch_sub(1, std::memory_order_relaxed); }
+  int64_t open_connections() const { return open_connections_.load(std::memory_order_relaxed); }
+
  private:
   HttpResponse route(HttpRequest& req, RequestContext& ctx, int& slot);
   HttpResponse fallback(const HttpRequest& req);
@@ -107,6 +113,7 @@ class Dispatcher {
   StaticFiles static_;
   std::string openapi_;
   std::shared_ptr<spdlog::logger> log_;
+  std::atomic<int64_t> open_connections_{0};
 };
 
 // The system routes: GET /, /health, /ready, /metrics, /api/v1/openapi.json,

@@ -1,0 +1,101 @@
+// chirpd as a child process: --help, a bad flag, serving, graceful SIGTERM.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "http_client.h"
+
+#ifndef CHIRPD_PATH
+#error "CHIRPD_PATH must name the chirpd binary"
+#endif
+
+namespace {
+
+struct Child {
+  pid_t pid = -1;
+  std::string out_path;
+};
+
+Child spawn(const std::vector<std::string>& args) {
+  char tmpl[] = "/tmp/chirpd-test-XXXXXX";
+  int fd = mkstemp(tmpl);
+  Child c{-1, tmpl};
+  c.pid = fork();
+  if (c.pid == 0) {
+    dup2(fd, 1);
+    dup2(fd, 2);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(CHIRPD_PATH));
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(CHIRPD_PATH, argv.data());
+    _exit(127);
+  }
+  close(fd);
+  return c;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int wait_exit(pid_t pid, int timeout_ms) {
+  for (int i = 0; i < timeout_ms / 10; ++i) {
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  return -1;
+}
+
+}  // namespace
+
+TEST_CASE("chirpd --help and a bad flag", "[chirpd]") {
+  Child h = spawn({"--help"});
+  CHECK(wait_exit(h.pid, 5000) == 0);
+  CHECK(slurp(h.out_path).find("--trusted-proxy") != std::string::npos);
+  unlink(h.out_path.c_str());
+  Child b = spawn({"--role", "nope"});
+  CHECK(wait_exit(b.pid, 5000) == 2);
+  CHECK(slurp(b.out_path).find("--role") != std::string::npos);
+  unlink(b.out_path.c_str());
+}
+
+TEST_CASE("chirpd serves and stops gracefully on SIGTERM", "[chirpd]") {
+  char tmpl[] = "/tmp/chirpd-data-XXXXXX";
+  std::string data = mkdtemp(tmpl);
+  Child c = spawn({"--listen", "127.0.0.1:0", "--data-dir", data, "--static-dir", data});
+  std::smatch m;
+  std::string log;
+  const std::regex listening("listening on http://127\\.0\\.0\\.1:([0-9]+)");
+  for (int i = 0; i < 500 && !std::regex_search(log, m, listening); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    log = slurp(c.out_path);
+  }
+  REQUIRE(std::regex_search(log, m, listening));
+  const int port = std::stoi(m[1].str());
+  chirp::test::HttpClient client("http://127.0.0.1:" + std::to_string(port));
+  auto r = client.get("/health");
+  CHECK(r.status == 200);
+  CHECK(r.body == R"({"status":"ok"})");
+  kill(c.pid, SIGTERM);
+  CHECK(wait_exit(c.pid, 10000) == 0);
+  log = slurp(c.out_path);
+  CHECK(log.find("\"GET /health\" 200") != std::string::npos);  // access log line
+  CHECK(log.find("stopped") != std::string::npos);
+  unlink(c.out_path.c_str());
+  rmdir(data.c_str());
+}
