@@ -1,0 +1,45 @@
+# chirp — set-up, build, run and test. `make run` and `make test` work on a fresh Debian 12.
+JOBS ?= $(shell nproc)
+BUILD ?= build
+SAN_BUILD ?= build-asan
+DATA_DIR ?= ./data
+LISTEN ?= 127.0.0.1:8080
+
+.PHONY: all deps deps-test build build-asan run test test-unit test-asan test-long bench clean format
+
+all: build
+
+deps:
+	@scripts/deps.sh build
+
+deps-test:
+	@scripts/deps.sh test
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(BUILD) -j $(JOBS)
+
+# One second build, reused by later suites: ASan + UBSan + coverage, no benchmarks.
+build-asan: deps-test
+	cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCHIRP_SANITIZE=ON -DCHIRP_COVERAGE=ON -DCHIRP_BUILD_BENCH=OFF
+	cmake --build $(SAN_BUILD) -j $(JOBS)
+
+run: build
+	$(BUILD)/bin/chirpd --role all --data-dir $(DATA_DIR) --listen $(LISTEN)
+
+# Every suite: Release build first, then the sanitizer build. The summary line comes from ctest.
+test: deps-test build build-asan
+	scripts/run_tests.sh $(BUILD) $(SAN_BUILD)
+
+test-long: deps-test build build-asan
+	CHIRP_LONG=1 scripts/run_tests.sh $(BUILD) $(SAN_BUILD)
+
+bench: build
+	scripts/deps.sh bench
+	bench/run_engine_bench.sh $(BUILD)
+
+format:
+	git ls-files '*.cpp' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) $(SAN_BUILD)

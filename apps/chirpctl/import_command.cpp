@@ -1,0 +1,118 @@
+// chirpctl import FILE.jsonl [--password PW]
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "chirp/engine/engine.h"
+#include "commands.h"
+#include "progress.h"
+
+namespace chirp::ctl {
+
+namespace {
+constexpr size_t kBatch = 10000;
+constexpr int kMaxReportedErrors = 10;
+
+// Parses one line; false (with a reason) if it is not a valid record.
+bool parse_record(const std::string& line, engine::ImportRecord* out, std::string* why) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseValidateEncodingFlag>(line.c_str(), line.size());
+  if (doc.HasParseError()) {
+    *why = rapidjson::GetParseError_En(doc.GetParseError());
+    return false;
+  }
+  if (!doc.IsObject()) {
+    *why = "not a JSON object";
+    return false;
+  }
+  auto user = doc.FindMember("user"), text = doc.FindMember("text"), ts = doc.FindMember("ts");
+  if (user == doc.MemberEnd() || !user->value.IsString() || text == doc.MemberEnd() ||
+      !text->value.IsString() || ts == doc.MemberEnd() || !ts->value.IsInt64()) {
+    *why = "expected {\"user\": string, \"text\": string, \"ts\": integer}";
+    return false;
+  }
+  out->user.assign(user->value.GetString(), user->value.GetStringLength());
+  out->text.assign(text->value.GetString(), text->value.GetStringLength());
+  out->ts_seconds = ts->value.GetInt64();
+  return true;
+}
+}  // namespace
+
+int run_import(const Args& args) {
+  const std::string& path = args.positional[0];
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "chirpctl import: cannot read %s\n", path.c_str());
+    return 1;
+  }
+  std::error_code ec;
+  const uint64_t total_bytes = std::filesystem::file_size(path, ec);
+
+  engine::EngineOptions options;
+  options.data_dir = args.data_dir;
+  auto opened = engine::Engine::open(options);
+  if (!opened.ok()) {
+    std::fprintf(stderr, "chirpctl import: %s\n", opened.status().message().c_str());
+    return 1;
+  }
+  engine::Engine& eng = **opened;
+  std::string password_hash;  // "" = imported users cannot log in
+  if (args.has_password) {
+    auto h = eng.hash_password(args.password);
+    if (!h.ok()) {
+      std::fprintf(stderr, "chirpctl import: --password: %s\n", h.status().message().c_str());
+      return 2;
+    }
+    password_hash = *h;
+  }
+
+  Progress progress("imported", total_bytes);
+  engine::ImportStats total;
+  uint64_t bad_lines = 0, line_no = 0, bytes = 0;
+  std::vector<engine::ImportRecord> batch;
+  batch.reserve(kBatch);
+  auto flush = [&]() -> bool {
+    if (batch.empty()) return true;
+    auto r = eng.import_batch(batch, password_hash);
+    batch.clear();
+    if (!r.ok()) {
+      std::fprintf(stderr, "\nchirpctl import: %s\n", r.status().message().c_str());
+      return false;
+    }
+    total.tweets += r->tweets;
+    total.users_created += r->users_created;
+    total.rejected += r->rejected;
+    progress.update(bytes, total.tweets);
+    return true;
+  };
+  std::string line;
+  while (std::getline(in, line)) {
+    ++line_no;
+    bytes += line.size() + 1;
+    if (line.empty()) continue;
+    engine::ImportRecord rec;
+    std::string why;
+    if (!parse_record(line, &rec, &why)) {
+      if (++bad_lines <= kMaxReportedErrors)
+        std::fprintf(stderr, "chirpctl import: %s:%llu: %s\n", path.c_str(),
+                     static_cast<unsigned long long>(line_no), why.c_str());
+      continue;
+    }
+    batch.push_back(std::move(rec));
+    if (batch.size() == kBatch && !flush()) return 1;
+  }
+  if (!flush()) return 1;
+  progress.finish(total.tweets);
+  std::printf("tweets: %llu\nusers_created: %llu\nrejected: %llu\nbad_lines: %llu\n",
+              static_cast<unsigned long long>(total.tweets),
+              static_cast<unsigned long long>(total.users_created),
+              static_cast<unsigned long long>(total.rejected),
+              static_cast<unsigned long long>(bad_lines));
+  return 0;
+}
+
+}  // namespace chirp::ctl

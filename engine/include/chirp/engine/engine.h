@@ -1,0 +1,133 @@
+// Engine: chirp's domain over one data folder — users, sessions, tweets,
+// follows, likes, timelines and the change log. No HTTP in here.
+//
+// Durability: every write goes through one group-commit writer thread, which
+// runs concurrent operations in one LMDB transaction (each in a nested child
+// transaction, so one failing operation rolls back alone) and returns to each
+// caller only after the commit that holds its write is on disk.
+// Every write also appends a change record (monotonic sequence number) in the
+// same transaction: consumers such as the search indexer follow the log.
+//
+// Thread-safety: every method may be called from any thread at once. Reads run
+// in their own LMDB read transaction and never wait for writers.
+// Errors: expected failures come back as Status codes (see chirp/status.h);
+// messages are for people and never carry internals for kInternal.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "chirp/engine/data_dir_lock.h"
+#include "chirp/engine/options.h"
+#include "chirp/engine/types.h"
+#include "chirp/status.h"
+#include "chirp/storage/records.h"
+
+namespace chirp::storage {
+struct Store;
+}
+
+namespace chirp::engine {
+
+class GroupCommitWriter;
+class PasswordHasher;
+
+class Engine {
+ public:
+  // Opens (creating) the data folder. Fails fast with a clear message when
+  // another process holds it (EngineOptions::exclusive).
+  static Result<std::unique_ptr<Engine>> open(const EngineOptions& options);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // ---- users and sessions ----
+  Result<User> register_user(std::string_view username, std::string_view password,
+                             std::string_view display_name = {});
+  Result<Session> login(std::string_view username, std::string_view password);
+  Result<Principal> authenticate(std::string_view token) const;
+  Status logout(const Principal& who);
+  Status revoke_all_sessions(uint64_t user_id);
+  // Revokes every other session of the user.
+  Status change_password(const Principal& who, std::string_view current_password,
+                         std::string_view new_password);
+  // Removes the account with its tweets (and replies' links), likes, follows, sessions.
+  Status delete_account(uint64_t user_id, std::string_view password);
+  Result<User> get_user(uint64_t user_id) const;
+  Result<User> find_user(std::string_view username) const;  // case-insensitive
+  Result<User> update_profile(uint64_t user_id, const std::optional<std::string>& display_name,
+                              const std::optional<std::string>& bio);
+
+  // ---- follows ----
+  Status follow(uint64_t follower_id, std::string_view username);
+  Status unfollow(uint64_t follower_id, std::string_view username);
+  bool is_following(uint64_t follower_id, uint64_t followee_id) const;
+  Result<Page<User>> followers(std::string_view username, const PageRequest& page) const;
+  Result<Page<User>> following(std::string_view username, const PageRequest& page) const;
+
+  // ---- tweets ----
+  // `idempotency_key` (optional): a retry with the same key returns the first tweet.
+  Result<Tweet> post_tweet(uint64_t author_id, std::string_view text,
+                           std::optional<uint64_t> in_reply_to = std::nullopt,
+                           std::string_view idempotency_key = {});
+  Result<Tweet> get_tweet(uint64_t tweet_id) const;
+  // The tweet, only if `username` is its author (case-insensitive); else NotFound.
+  Result<Tweet> get_tweet_of(std::string_view username, uint64_t tweet_id) const;
+  Status delete_tweet(uint64_t user_id, uint64_t tweet_id);
+  Status like(uint64_t user_id, uint64_t tweet_id);
+  Status unlike(uint64_t user_id, uint64_t tweet_id);
+  bool has_liked(uint64_t user_id, uint64_t tweet_id) const;
+
+  // ---- timelines (newest first) and threads (oldest first) ----
+  Result<Page<Tweet>> all_tweets(const PageRequest& page) const;
+  Result<Page<Tweet>> user_tweets(std::string_view username, const PageRequest& page) const;
+  Result<Page<Tweet>> home_timeline(uint64_t user_id, const PageRequest& page) const;
+  Result<Page<Tweet>> replies(uint64_t tweet_id, const PageRequest& page) const;
+
+  // ---- change log ----
+  // Changes with seq > after, oldest first, at most `limit`.
+  Result<std::vector<storage::ChangeRecord>> changes_after(uint64_t after, size_t limit) const;
+  // The last committed sequence number (0 when the log is empty).
+  uint64_t last_change_seq() const;
+  // Blocks until a change with seq > after is committed or the timeout passes;
+  // returns the last committed sequence number.
+  uint64_t wait_for_change(uint64_t after, std::chrono::milliseconds timeout) const;
+
+  // ---- bulk import (chirpctl import) ----
+  // Imports records in one durable commit. Missing users are created with
+  // `password_hash` ("" = cannot log in). Records breaking a rule are counted, not fatal.
+  Result<ImportStats> import_batch(const std::vector<ImportRecord>& records,
+                                   const std::string& password_hash);
+  // Hashes a password with this engine's cost settings (bounded concurrency).
+  Result<std::string> hash_password(std::string_view password) const;
+
+  // ---- maintenance ----
+  struct Stats {
+    uint64_t users = 0, tweets = 0, sessions = 0, follows = 0, likes = 0, changes = 0;
+    uint64_t change_seq = 0;
+    uint64_t map_size = 0;
+  };
+  Stats stats() const;
+  storage::Store& store() { return *store_; }
+  const EngineOptions& options() const { return options_; }
+
+ private:
+  Engine() = default;
+  EngineOptions options_;
+  std::unique_ptr<DataDirLock> lock_;
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<PasswordHasher> hasher_;
+  std::unique_ptr<GroupCommitWriter> writer_;
+};
+
+// Username and text rules, shared by the engine and its callers.
+Status validate_username(std::string_view username);  // pattern + reserved names
+Status validate_password(std::string_view password);  // 8..128 bytes
+std::string lowercase_ascii(std::string_view s);
+
+}  // namespace chirp::engine

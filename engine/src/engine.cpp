@@ -1,0 +1,88 @@
+// Engine: opening a data folder, the change log and maintenance.
+#include "chirp/engine/engine.h"
+
+#include <sodium.h>
+
+#include <filesystem>
+
+#include "chirp/storage/tables.h"
+#include "passwords.h"
+#include "writer.h"
+
+namespace chirp::engine {
+
+Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
+  if (sodium_init() < 0) return Status::Internal("libsodium failed to initialise");
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec) return Status::Internal("cannot create data folder " + options.data_dir + ": " + ec.message());
+
+  std::unique_ptr<Engine> e(new Engine());
+  e->options_ = options;
+  if (options.exclusive) {
+    auto lock = DataDirLock::acquire(options.data_dir);
+    if (!lock.ok()) return lock.status();
+    e->lock_ = std::move(lock).value();
+  }
+  storage::EnvOptions env;
+  env.path = options.data_dir + "/lmdb";
+  env.map_size = options.map_size;
+  env.max_map_size = std::max(options.max_map_size, options.map_size);
+  env.durable = options.durable;
+  auto store = storage::Store::open(env);
+  if (!store.ok()) return store.status();
+  e->store_ = std::move(store).value();
+  e->hasher_ = std::make_unique<PasswordHasher>(options.pwhash_opslimit, options.pwhash_memlimit,
+                                                options.max_concurrent_hashes);
+  e->writer_ = std::make_unique<GroupCommitWriter>(*e->store_, options.node_id);
+  return e;
+}
+
+Engine::~Engine() {
+  writer_.reset();  // drain and stop the writer before the environment closes
+  store_.reset();
+  lock_.reset();
+}
+
+Result<std::string> Engine::hash_password(std::string_view password) const {
+  CHIRP_RETURN_IF_ERROR(validate_password(password));
+  return hasher_->hash(password);
+}
+
+Result<std::vector<storage::ChangeRecord>> Engine::changes_after(uint64_t after,
+                                                                 size_t limit) const {
+  storage::ReadTxn txn(*store_->env);
+  CHIRP_RETURN_IF_ERROR(txn.status());
+  std::vector<storage::ChangeRecord> out;
+  Status s = store_->changes.scan_asc(txn.raw(), after,
+                                      [&](uint64_t, const storage::ChangeRecord& c) {
+                                        out.push_back(c);
+                                        return out.size() < limit;
+                                      });
+  if (!s.ok()) return s;
+  return out;
+}
+
+uint64_t Engine::last_change_seq() const { return writer_->last_committed_seq(); }
+
+uint64_t Engine::wait_for_change(uint64_t after, std::chrono::milliseconds timeout) const {
+  return writer_->wait_for_change(after, timeout);
+}
+
+Engine::Stats Engine::stats() const {
+  Stats s;
+  storage::ReadTxn txn(*store_->env);
+  if (!txn.status().ok()) return s;
+  MDB_txn* t = txn.raw();
+  s.users = store_->users.count(t);
+  s.tweets = store_->tweets.count(t);
+  s.sessions = store_->sessions.count(t);
+  s.follows = store_->following.count(t);
+  s.likes = store_->likes.count(t);
+  s.changes = store_->changes.count(t);
+  s.change_seq = store_->changes.last_id(t);
+  s.map_size = store_->env->map_size();
+  return s;
+}
+
+}  // namespace chirp::engine

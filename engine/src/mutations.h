@@ -1,0 +1,32 @@
+// Write steps shared by several operations (a tweet deleted by its author or
+// with its account, a follow removed by unfollow or by account deletion).
+// Each runs inside the caller's write transaction and keeps every index and
+// counter consistent; none appends to the change log (the caller does).
+#pragma once
+
+#include "chirp/storage/tables.h"
+#include "writer.h"
+
+namespace chirp::engine {
+
+// Loads a user record for update; NotFound with `what` as message if absent.
+Status load_user(WriteContext& ctx, uint64_t id, storage::UserRecord* out);
+
+// Adds a follow (fan-in of the followee's recent tweets into the follower's home).
+// Returns false in *changed when it already existed.
+Status add_follow(WriteContext& ctx, storage::UserRecord& follower, storage::UserRecord& followee,
+                  bool* changed);
+Status remove_follow(WriteContext& ctx, uint64_t follower_id, uint64_t followee_id, bool* changed);
+
+Status add_like(WriteContext& ctx, uint64_t user_id, uint64_t tweet_id, bool* changed);
+Status remove_like(WriteContext& ctx, uint64_t user_id, uint64_t tweet_id, bool* changed);
+
+// Removes a tweet and everything pointing at it (author index, parent's reply
+// list and count, likes, homes). Appends a kTweetDeleted change.
+Status remove_tweet(WriteContext& ctx, const storage::TweetRecord& tweet,
+                    const storage::UserRecord& author);
+
+// How many of a followee's newest tweets a new follow copies into the home timeline.
+constexpr size_t kFollowBackfill = 800;
+
+}  // namespace chirp::engine

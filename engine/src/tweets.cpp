@@ -1,0 +1,254 @@
+// Engine: posting, reading, deleting and liking tweets.
+#include "chirp/engine/engine.h"
+#include "chirp/storage/keys.h"
+#include "chirp/storage/tables.h"
+#include "mutations.h"
+#include "rules.h"
+#include "views.h"
+#include "writer.h"
+
+namespace chirp::engine {
+
+using storage::ChangeRecord;
+using storage::TweetRecord;
+using storage::UserRecord;
+
+namespace {
+constexpr size_t kMaxIdempotencyKey = 128;
+
+// Checks the text against twitter-text's rules and extracts its entities.
+Status check_tweet_text(std::string_view text, text::Entities* entities) {
+  if (utf8_length(text) < 0) return Status::InvalidArgument("text is not valid UTF-8");
+  if (is_blank(text)) return Status::Unprocessable("tweet text is empty");
+  text::ParseResult parsed = text::parse_tweet(text);
+  if (parsed.weighted_length > text::config_v3().max_weighted_tweet_length)
+    return Status::Unprocessable("tweet text is over 280 characters (weighted length " +
+                                 std::to_string(parsed.weighted_length) + ")");
+  if (!parsed.valid) return Status::Unprocessable("tweet text contains invalid characters");
+  *entities = text::extract_entities(text);
+  return Status::Ok();
+}
+
+// Writes a new tweet and its indexes, fans it out to homes, logs it.
+Status insert_tweet(WriteContext& ctx, TweetRecord& t, UserRecord& author,
+                    const std::string& reply_username) {
+  const auto& st = ctx.store;
+  CHIRP_RETURN_IF_ERROR(st.tweets.insert_new(ctx.txn, t.id, t));
+  CHIRP_RETURN_IF_ERROR(st.user_tweets.add(ctx.txn, author.id, t.id));
+  if (t.in_reply_to_id != 0) CHIRP_RETURN_IF_ERROR(st.replies.add(ctx.txn, t.in_reply_to_id, t.id));
+  const std::string author_key = storage::key_u64(author.id);
+  CHIRP_RETURN_IF_ERROR(st.home.add(ctx.txn, author.id, t.id, author_key));
+  for (uint64_t f : st.followers.list_asc(ctx.txn, author.id, 0, SIZE_MAX))
+    CHIRP_RETURN_IF_ERROR(st.home.add(ctx.txn, f, t.id, author_key));
+  ++author.tweet_count;
+  CHIRP_RETURN_IF_ERROR(st.users.put(ctx.txn, author.id, author));
+
+  ChangeRecord c;
+  c.kind = ChangeRecord::kTweetPosted;
+  c.user_id = author.id;
+  c.target_id = t.id;
+  c.username = author.username;
+  c.display_name = author.display_name;
+  c.tweet = t;
+  c.in_reply_to_username = reply_username;
+  return ctx.append_change(c);
+}
+}  // namespace
+
+Result<Tweet> Engine::post_tweet(uint64_t author_id, std::string_view text,
+                                 std::optional<uint64_t> in_reply_to,
+                                 std::string_view idempotency_key) {
+  if (idempotency_key.size() > kMaxIdempotencyKey)
+    return Status::InvalidArgument("Idempotency-Key is longer than 128 bytes");
+  text::Entities entities;
+  CHIRP_RETURN_IF_ERROR(check_tweet_text(text, &entities));
+  const auto entity_records = to_entity_records(entities);
+
+  uint64_t tweet_id = 0;
+  Status s = writer_->run([&](WriteContext& ctx) -> Status {
+    const auto& st = ctx.store;
+    UserRecord author;
+    CHIRP_RETURN_IF_ERROR(load_user(ctx, author_id, &author));
+    if (!idempotency_key.empty()) {
+      storage::IdempotencyRecord seen;
+      if (st.idempotency.get(ctx.txn, author_id, idempotency_key, &seen).ok() &&
+          st.tweets.contains(ctx.txn, seen.tweet_id)) {
+        tweet_id = seen.tweet_id;
+        return Status::Ok();
+      }
+    }
+    TweetRecord t;
+    t.id = ctx.new_id();
+    t.author_id = author_id;
+    t.text = std::string(text);
+    t.created_at_ms = ctx.now_ms;
+    t.entities = entity_records;
+    std::string reply_username;
+    if (in_reply_to) {
+      TweetRecord parent;
+      Status ps = st.tweets.get(ctx.txn, *in_reply_to, &parent);
+      if (ps.code() == Code::kNotFound) return Status::Unprocessable("in_reply_to: no such tweet");
+      CHIRP_RETURN_IF_ERROR(ps);
+      t.in_reply_to_id = parent.id;
+      t.in_reply_to_user_id = parent.author_id;
+      ++parent.reply_count;
+      CHIRP_RETURN_IF_ERROR(st.tweets.put(ctx.txn, parent.id, parent));
+      UserRecord parent_author;
+      if (st.users.get(ctx.txn, parent.author_id, &parent_author).ok())
+        reply_username = parent_author.username;
+    }
+    CHIRP_RETURN_IF_ERROR(insert_tweet(ctx, t, author, reply_username));
+    if (!idempotency_key.empty())
+      CHIRP_RETURN_IF_ERROR(st.idempotency.put(ctx.txn, author_id, idempotency_key,
+                                               storage::IdempotencyRecord{t.id, ctx.now_ms}));
+    tweet_id = t.id;
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return get_tweet(tweet_id);
+}
+
+Result<Tweet> Engine::get_tweet(uint64_t tweet_id) const {
+  storage::ReadTxn txn(*store_->env);
+  CHIRP_RETURN_IF_ERROR(txn.status());
+  return TweetHydrator(*store_, txn.raw()).load(tweet_id);
+}
+
+Result<Tweet> Engine::get_tweet_of(std::string_view username, uint64_t tweet_id) const {
+  auto t = get_tweet(tweet_id);
+  if (!t.ok()) return t;
+  if (lowercase_ascii(t->username) != lowercase_ascii(username))
+    return Status::NotFound("no such tweet");
+  return t;
+}
+
+Status Engine::delete_tweet(uint64_t user_id, uint64_t tweet_id) {
+  return writer_->run([&](WriteContext& ctx) -> Status {
+    TweetRecord t;
+    Status s = ctx.store.tweets.get(ctx.txn, tweet_id, &t);
+    if (s.code() == Code::kNotFound) return Status::NotFound("no such tweet");
+    CHIRP_RETURN_IF_ERROR(s);
+    if (t.author_id != user_id) return Status::Forbidden("only the author may delete a tweet");
+    UserRecord author;
+    CHIRP_RETURN_IF_ERROR(load_user(ctx, user_id, &author));
+    return remove_tweet(ctx, t, author);
+  });
+}
+
+Status Engine::like(uint64_t user_id, uint64_t tweet_id) {
+  return writer_->run([&](WriteContext& ctx) -> Status {
+    UserRecord user;
+    CHIRP_RETURN_IF_ERROR(load_user(ctx, user_id, &user));
+    bool changed = false;
+    CHIRP_RETURN_IF_ERROR(add_like(ctx, user_id, tweet_id, &changed));
+    if (!changed) return Status::Ok();
+    TweetRecord t;
+    CHIRP_RETURN_IF_ERROR(ctx.store.tweets.get(ctx.txn, tweet_id, &t));
+    ChangeRecord c;
+    c.kind = ChangeRecord::kLiked;
+    c.user_id = user_id;
+    c.username = user.username;
+    c.target_id = tweet_id;
+    c.target_user_id = t.author_id;
+    return ctx.append_change(c);
+  });
+}
+
+Status Engine::unlike(uint64_t user_id, uint64_t tweet_id) {
+  return writer_->run([&](WriteContext& ctx) -> Status {
+    if (!ctx.store.tweets.contains(ctx.txn, tweet_id)) return Status::NotFound("no such tweet");
+    UserRecord user;
+    CHIRP_RETURN_IF_ERROR(load_user(ctx, user_id, &user));
+    bool changed = false;
+    CHIRP_RETURN_IF_ERROR(remove_like(ctx, user_id, tweet_id, &changed));
+    if (!changed) return Status::Ok();
+    ChangeRecord c;
+    c.kind = ChangeRecord::kUnliked;
+    c.user_id = user_id;
+    c.username = user.username;
+    c.target_id = tweet_id;
+    return ctx.append_change(c);
+  });
+}
+
+bool Engine::has_liked(uint64_t user_id, uint64_t tweet_id) const {
+  storage::ReadTxn txn(*store_->env);
+  return txn.status().ok() && store_->likes.contains(txn.raw(), tweet_id, user_id);
+}
+
+// ---- bulk import -----------------------------------------------------------
+
+Result<ImportStats> Engine::import_batch(const std::vector<ImportRecord>& records,
+                                         const std::string& password_hash) {
+  // Validate and extract outside the writer: that is the CPU-heavy part.
+  struct Prepared {
+    const ImportRecord* rec;
+    std::vector<storage::EntityRecord> entities;
+  };
+  std::vector<Prepared> ready;
+  ready.reserve(records.size());
+  ImportStats stats;
+  for (const ImportRecord& r : records) {
+    text::Entities e;
+    if (!validate_username(r.user).ok() || !check_tweet_text(r.text, &e).ok()) {
+      ++stats.rejected;
+      continue;
+    }
+    ready.push_back({&r, to_entity_records(e)});
+  }
+  ImportStats written;
+  Status s = writer_->run([&](WriteContext& ctx) -> Status {
+    const auto& st = ctx.store;
+    written = ImportStats{};
+    std::unordered_map<std::string, UserRecord> users;  // lower-cased name -> record
+    for (const Prepared& p : ready) {
+      const std::string lower = lowercase_ascii(p.rec->user);
+      auto it = users.find(lower);
+      if (it == users.end()) {
+        UserRecord u;
+        uint64_t id;
+        if (st.usernames.get(ctx.txn, lower, &id).ok()) {
+          CHIRP_RETURN_IF_ERROR(st.users.get(ctx.txn, id, &u));
+        } else {
+          u.id = ctx.new_id();
+          u.username = p.rec->user;
+          u.display_name = p.rec->user;
+          u.password_hash = password_hash;
+          u.created_at_ms = ctx.now_ms;
+          CHIRP_RETURN_IF_ERROR(st.usernames.insert_new(ctx.txn, lower, u.id));
+          CHIRP_RETURN_IF_ERROR(st.users.insert_new(ctx.txn, u.id, u));
+          ChangeRecord c;
+          c.kind = ChangeRecord::kUserCreated;
+          c.user_id = u.id;
+          c.username = u.username;
+          c.display_name = u.display_name;
+          CHIRP_RETURN_IF_ERROR(ctx.append_change(c));
+          ++written.users_created;
+        }
+        it = users.emplace(lower, std::move(u)).first;
+      }
+      // The id carries the record's own time; the sequence bits resolve collisions.
+      TweetRecord t;
+      const int64_t ms = p.rec->ts_seconds * 1000;
+      unsigned seq = 0;
+      t.id = make_id(ms, options_.node_id, seq);
+      while (st.tweets.contains(ctx.txn, t.id) && seq < 0xfff) t.id = make_id(ms, options_.node_id, ++seq);
+      if (seq >= 0xfff) {
+        ++written.rejected;
+        continue;
+      }
+      t.author_id = it->second.id;
+      t.text = p.rec->text;
+      t.created_at_ms = ms;
+      t.entities = p.entities;
+      CHIRP_RETURN_IF_ERROR(insert_tweet(ctx, t, it->second, ""));
+      ++written.tweets;
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  written.rejected += stats.rejected;
+  return written;
+}
+
+}  // namespace chirp::engine

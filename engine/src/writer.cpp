@@ -1,0 +1,148 @@
+#include "writer.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace chirp::engine {
+
+namespace {
+constexpr size_t kMaxGroup = 4096;
+
+int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+Status WriteContext::append_change(storage::ChangeRecord& change) {
+  change.seq = next_seq_;
+  change.at_ms = now_ms;
+  // Sequence numbers only grow, so MDB_APPEND keeps the log's pages dense.
+  CHIRP_RETURN_IF_ERROR(store.changes.put(txn, change.seq, change, /*append=*/true));
+  ++next_seq_;
+  return Status::Ok();
+}
+
+GroupCommitWriter::GroupCommitWriter(storage::Store& store, unsigned node_id)
+    : store_(store), ids_(node_id, 0), next_seq_(1) {
+  // Resume ids and sequence numbers after what is on disk.
+  storage::ReadTxn txn(*store_.env);
+  if (txn.status().ok()) {
+    uint64_t last_user = store_.users.last_id(txn.raw());
+    uint64_t last_tweet = store_.tweets.last_id(txn.raw());
+    ids_ = IdGenerator(node_id, std::max(last_user, last_tweet));
+    committed_seq_ = store_.changes.last_id(txn.raw());
+    next_seq_ = committed_seq_ + 1;
+  }
+  thread_ = std::thread([this] { loop(); });
+}
+
+GroupCommitWriter::~GroupCommitWriter() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  thread_.join();
+}
+
+Status GroupCommitWriter::run(Op op) {
+  Pending p{std::move(op), Status::Ok(), false};
+  std::unique_lock<std::mutex> lock(mu_);
+  if (stopping_) return Status::Unavailable("shutting down");
+  queue_.push_back(&p);
+  queue_cv_.notify_one();
+  done_cv_.wait(lock, [&] { return p.done; });
+  return p.result;
+}
+
+uint64_t GroupCommitWriter::last_committed_seq() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return committed_seq_;
+}
+
+uint64_t GroupCommitWriter::wait_for_change(uint64_t after,
+                                            std::chrono::milliseconds timeout) const {
+  std::unique_lock<std::mutex> lock(mu_);
+  seq_cv_.wait_for(lock, timeout, [&] { return committed_seq_ > after || stopping_; });
+  return committed_seq_;
+}
+
+void GroupCommitWriter::loop() {
+  std::vector<Pending*> group;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      while (!queue_.empty() && group.size() < kMaxGroup) {
+        group.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    commit_group(group);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (Pending* p : group) p->done = true;
+      committed_seq_ = next_seq_ - 1;
+    }
+    group.clear();
+    done_cv_.notify_all();
+    seq_cv_.notify_all();
+  }
+}
+
+void GroupCommitWriter::commit_group(std::vector<Pending*>& group) {
+  for (;;) {
+    // Sequence numbers must stay gapless, so a failed group gives its back.
+    // Ids it drew are simply skipped: ids only need to be unique and ordered.
+    uint64_t next_seq = next_seq_;
+    Status s = try_group(group, &next_seq);
+    if (s.ok()) {
+      next_seq_ = next_seq;
+      return;
+    }
+    if (s.code() == Code::kStorageFull && store_.env->grow()) {
+      spdlog::warn("LMDB map full: grew the map to {} bytes, retrying {} writes",
+                   store_.env->map_size(), group.size());
+      continue;
+    }
+    if (s.code() == Code::kStorageFull)
+      s = Status::StorageFull("storage is full: the write was not stored");
+    else
+      spdlog::error("write group of {} failed: {}", group.size(), s.message());
+    for (Pending* p : group) p->result = s;
+    return;
+  }
+}
+
+Status GroupCommitWriter::try_group(std::vector<Pending*>& group, uint64_t* next_seq) {
+  storage::WriteTxn txn(*store_.env);
+  CHIRP_RETURN_IF_ERROR(txn.status());
+  const int64_t now = now_ms();
+  for (Pending* p : group) {
+    storage::WriteTxn child(*store_.env, &txn);
+    CHIRP_RETURN_IF_ERROR(child.status());
+    uint64_t seq_before = *next_seq;
+    WriteContext ctx(store_, child.raw(), ids_, *next_seq, now);
+    Status s;
+    try {
+      s = p->op(ctx);
+    } catch (const std::exception& e) {
+      s = Status::Internal(std::string("write operation threw: ") + e.what());
+    }
+    // A full map poisons the whole transaction: give up on the group and retry it.
+    if (s.code() == Code::kStorageFull) return s;
+    if (s.ok()) s = child.commit();
+    if (s.code() == Code::kStorageFull) return s;
+    if (!s.ok()) {
+      child.abort();
+      *next_seq = seq_before;
+    }
+    p->result = s;
+  }
+  return txn.commit();
+}
+
+}  // namespace chirp::engine

@@ -1,0 +1,83 @@
+// GroupCommitWriter: the single thread that writes to LMDB.
+//
+// Callers hand it an operation and block until the commit holding it is
+// durable. Operations queued while a commit is in flight are run together in
+// the next transaction, each inside a nested child transaction so a failing
+// one rolls back alone; one fsync covers the whole group. MDB_MAP_FULL aborts
+// the group, grows the map and runs the group again; at the growth limit every
+// operation of the group gets StorageFull and nothing is written.
+//
+// Operations must be pure functions of the transaction: they may run more than
+// once (after a map growth) and must not touch anything outside it.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "chirp/status.h"
+#include "chirp/storage/tables.h"
+#include "ids.h"
+
+namespace chirp::engine {
+
+// What an operation sees: the transaction, the tables and the log.
+class WriteContext {
+ public:
+  WriteContext(storage::Store& store, MDB_txn* txn, IdGenerator& ids, uint64_t& next_seq,
+               int64_t now_ms)
+      : store(store), txn(txn), now_ms(now_ms), ids_(ids), next_seq_(next_seq) {}
+  storage::Store& store;
+  MDB_txn* txn;
+  const int64_t now_ms;
+
+  uint64_t new_id() { return ids_.next(now_ms); }
+  // Appends to the change log; sets and returns its sequence number.
+  Status append_change(storage::ChangeRecord& change);
+
+ private:
+  IdGenerator& ids_;
+  uint64_t& next_seq_;
+};
+
+class GroupCommitWriter {
+ public:
+  using Op = std::function<Status(WriteContext&)>;
+  GroupCommitWriter(storage::Store& store, unsigned node_id);
+  ~GroupCommitWriter();  // finishes queued operations, then stops
+
+  // Runs `op` and returns once its effects are durable (or why they are not).
+  Status run(Op op);
+
+  uint64_t last_committed_seq() const;
+  uint64_t wait_for_change(uint64_t after, std::chrono::milliseconds timeout) const;
+
+ private:
+  struct Pending {
+    Op op;
+    Status result;
+    bool done = false;
+  };
+  void loop();
+  void commit_group(std::vector<Pending*>& group);
+  Status try_group(std::vector<Pending*>& group, uint64_t* next_seq);
+
+  storage::Store& store_;
+  IdGenerator ids_;
+  uint64_t next_seq_;  // writer thread only
+
+  mutable std::mutex mu_;
+  std::condition_variable queue_cv_;      // work arrived or stopping
+  std::condition_variable done_cv_;       // a group finished
+  mutable std::condition_variable seq_cv_;  // the committed sequence moved
+  std::deque<Pending*> queue_;            // guarded by mu_
+  bool stopping_ = false;                 // guarded by mu_
+  uint64_t committed_seq_ = 0;            // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace chirp::engine

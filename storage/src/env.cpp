@@ -1,0 +1,224 @@
+#include "chirp/storage/env.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+
+namespace chirp::storage {
+
+Status lmdb_status(int rc, std::string_view what) {
+  if (rc == MDB_SUCCESS) return Status::Ok();
+  std::string msg = std::string(what) + ": " + mdb_strerror(rc);
+  switch (rc) {
+    case MDB_NOTFOUND: return Status::NotFound(msg);
+    case MDB_KEYEXIST: return Status::Conflict(msg);
+    case MDB_MAP_FULL:
+    case ENOSPC:
+    case EDQUOT: return Status::StorageFull(msg);
+    default: return Status::Internal(msg);
+  }
+}
+
+const char* code_name(Code c) {
+  switch (c) {
+    case Code::kOk: return "ok";
+    case Code::kInvalidArgument: return "invalid_argument";
+    case Code::kUnprocessable: return "unprocessable";
+    case Code::kNotFound: return "not_found";
+    case Code::kConflict: return "conflict";
+    case Code::kUnauthorized: return "unauthorized";
+    case Code::kForbidden: return "forbidden";
+    case Code::kStorageFull: return "storage_full";
+    case Code::kUnavailable: return "unavailable";
+    case Code::kRateLimited: return "rate_limited";
+    case Code::kInternal: return "internal";
+  }
+  return "unknown";
+}
+
+// ---- Env -------------------------------------------------------------------
+
+Result<std::unique_ptr<Env>> Env::open(const EnvOptions& options) {
+  std::error_code ec;
+  std::filesystem::create_directories(options.path, ec);
+  if (ec) return Status::Internal("cannot create " + options.path + ": " + ec.message());
+
+  std::unique_ptr<Env> env(new Env());
+  env->options_ = options;
+  int rc = mdb_env_create(&env->env_);
+  if (rc) return lmdb_status(rc, "mdb_env_create");
+  mdb_env_set_maxdbs(env->env_, options.max_dbs);
+  mdb_env_set_maxreaders(env->env_, options.max_readers);
+  rc = mdb_env_set_mapsize(env->env_, options.map_size);
+  if (rc) return lmdb_status(rc, "mdb_env_set_mapsize");
+  unsigned flags = MDB_NOSUBDIR * 0;  // a folder holding data.mdb + lock.mdb
+  if (!options.durable) flags |= MDB_NOSYNC;
+  rc = mdb_env_open(env->env_, options.path.c_str(), flags, 0644);
+  if (rc) {
+    Status s = lmdb_status(rc, "cannot open LMDB environment at " + options.path);
+    mdb_env_close(env->env_);
+    env->env_ = nullptr;
+    return s;
+  }
+  // A data file written with a bigger map than we asked for keeps its size.
+  MDB_envinfo info;
+  mdb_env_info(env->env_, &info);
+  env->map_size_ = info.me_mapsize;
+  int dead = 0;
+  mdb_reader_check(env->env_, &dead);  // clear slots of crashed processes
+  return env;
+}
+
+Env::~Env() {
+  if (env_) mdb_env_close(env_);
+}
+
+Result<Table> Env::open_table(const char* name, unsigned flags) {
+  WriteTxn txn(*this);
+  if (!txn.status().ok()) return txn.status();
+  MDB_dbi dbi;
+  int rc = mdb_dbi_open(txn.raw(), name, flags | MDB_CREATE, &dbi);
+  if (rc) return lmdb_status(rc, std::string("open table ") + name);
+  CHIRP_RETURN_IF_ERROR(txn.commit());
+  return Table{dbi, name};
+}
+
+bool Env::grow() {
+  if (map_size_ >= options_.max_map_size) return false;
+  uint64_t next = std::min<uint64_t>(map_size_ * 2, options_.max_map_size);
+  std::unique_lock<std::shared_mutex> lock(resize_gate_);
+  if (mdb_env_set_mapsize(env_, next) != MDB_SUCCESS) return false;
+  map_size_ = next;
+  return true;
+}
+
+Status Env::copy_to(const std::string& folder, bool compact) const {
+  std::error_code ec;
+  std::filesystem::create_directories(folder, ec);
+  if (ec) return Status::Internal("cannot create " + folder + ": " + ec.message());
+  if (!std::filesystem::is_empty(folder, ec))
+    return Status::InvalidArgument("destination is not empty: " + folder);
+  int rc = mdb_env_copy2(env_, folder.c_str(), compact ? MDB_CP_COMPACT : 0);
+  return lmdb_status(rc, "copy to " + folder);
+}
+
+// ---- transactions ----------------------------------------------------------
+
+ReadTxn::ReadTxn(Env& env) : gate_(env.resize_gate()) {
+  status_ = lmdb_status(mdb_txn_begin(env.raw(), nullptr, MDB_RDONLY, &txn_), "begin read");
+  if (!status_.ok()) txn_ = nullptr;
+}
+
+ReadTxn::~ReadTxn() {
+  if (txn_) mdb_txn_abort(txn_);
+}
+
+WriteTxn::WriteTxn(Env& env, WriteTxn* parent) {
+  status_ = lmdb_status(
+      mdb_txn_begin(env.raw(), parent ? parent->raw() : nullptr, 0, &txn_), "begin write");
+  if (!status_.ok()) txn_ = nullptr;
+}
+
+WriteTxn::~WriteTxn() { abort(); }
+
+Status WriteTxn::commit() {
+  if (!txn_) return status_.ok() ? Status::Internal("commit of a finished transaction") : status_;
+  int rc = mdb_txn_commit(txn_);
+  txn_ = nullptr;  // commit frees the handle, even when it fails
+  return lmdb_status(rc, "commit");
+}
+
+void WriteTxn::abort() {
+  if (txn_) mdb_txn_abort(txn_);
+  txn_ = nullptr;
+}
+
+// ---- helpers ---------------------------------------------------------------
+
+Status get(MDB_txn* txn, const Table& t, std::string_view key, std::string_view* out) {
+  MDB_val k = to_val(key), v;
+  int rc = mdb_get(txn, t.dbi, &k, &v);
+  if (rc == MDB_NOTFOUND) return Status::NotFound(t.name);
+  if (rc) return lmdb_status(rc, t.name);
+  *out = from_val(v);
+  return Status::Ok();
+}
+
+Status put(MDB_txn* txn, const Table& t, std::string_view key, std::string_view value,
+           unsigned flags) {
+  MDB_val k = to_val(key), v = to_val(value);
+  return lmdb_status(mdb_put(txn, t.dbi, &k, &v, flags), t.name);
+}
+
+Status del(MDB_txn* txn, const Table& t, std::string_view key, bool* existed) {
+  MDB_val k = to_val(key);
+  int rc = mdb_del(txn, t.dbi, &k, nullptr);
+  if (existed) *existed = (rc == MDB_SUCCESS);
+  if (rc == MDB_NOTFOUND) return Status::Ok();
+  return lmdb_status(rc, t.name);
+}
+
+uint64_t entry_count(MDB_txn* txn, const Table& t) {
+  MDB_stat st;
+  if (mdb_stat(txn, t.dbi, &st) != MDB_SUCCESS) return 0;
+  return st.ms_entries;
+}
+
+// ---- Cursor ----------------------------------------------------------------
+
+Cursor::Cursor(MDB_txn* txn, const Table& t) {
+  status_ = lmdb_status(mdb_cursor_open(txn, t.dbi, &cur_), "cursor");
+  if (!status_.ok()) cur_ = nullptr;
+}
+
+Cursor::~Cursor() {
+  if (cur_) mdb_cursor_close(cur_);
+}
+
+bool Cursor::op(MDB_cursor_op o, std::string_view seek_key) {
+  if (!cur_) return false;
+  if (o == MDB_SET_RANGE) k_ = to_val(seek_key);
+  int rc = mdb_cursor_get(cur_, &k_, &v_, o);
+  if (rc == MDB_NOTFOUND) return false;
+  if (rc) {
+    status_ = lmdb_status(rc, "cursor");
+    return false;
+  }
+  return true;
+}
+
+bool Cursor::first() { return op(MDB_FIRST); }
+bool Cursor::last() { return op(MDB_LAST); }
+bool Cursor::next() { return op(MDB_NEXT); }
+bool Cursor::prev() { return op(MDB_PREV); }
+bool Cursor::seek(std::string_view key) { return op(MDB_SET_RANGE, key); }
+
+bool Cursor::seek_last_at_or_before(std::string_view key) {
+  if (!seek(key)) return last();
+  if (this->key() == key) return true;
+  return prev();
+}
+
+bool Cursor::seek_last_with_prefix(std::string_view prefix) {
+  // The smallest key above every key with this prefix is the prefix "plus one".
+  std::string upper(prefix);
+  while (!upper.empty() && static_cast<unsigned char>(upper.back()) == 0xff) upper.pop_back();
+  bool found;
+  if (upper.empty()) {
+    found = last();
+  } else {
+    upper.back() = static_cast<char>(static_cast<unsigned char>(upper.back()) + 1);
+    found = seek(upper) ? prev() : last();
+  }
+  return found && key().substr(0, prefix.size()) == prefix;
+}
+
+Status Cursor::del_current() {
+  if (!cur_) return status_;
+  return lmdb_status(mdb_cursor_del(cur_, 0), "cursor del");
+}
+
+}  // namespace chirp::storage
