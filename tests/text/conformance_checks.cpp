@@ -86,7 +86,8 @@ Check length_check(const text::LengthConfig& config) {
     const YAML::Node e = test["expected"];
     std::ostringstream diff;
     auto cmp = [&](const char* key, long got) {
-      if (e[key] && e[key].as<long>() != got) diff << key << " " << e[key].as<long>() << "!=" << got << "; ";
+      if (e[key] && e[key].as<long>() != got)
+        diff << key << " " << e[key].as<long>() << "!=" << got << "; ";
     };
     cmp("weightedLength", r.weighted_length);
     cmp("permillage", r.permillage);
@@ -94,7 +95,8 @@ Check length_check(const text::LengthConfig& config) {
     cmp("displayRangeEnd", r.utf16_display_range_end);
     cmp("validRangeStart", r.utf16_valid_range_start);
     cmp("validRangeEnd", r.utf16_valid_range_end);
-    if (e["valid"] && e["valid"].as<bool>() != r.valid) diff << "valid " << e["valid"].as<bool>() << "!=" << r.valid;
+    if (e["valid"] && e["valid"].as<bool>() != r.valid)
+      diff << "valid " << e["valid"].as<bool>() << "!=" << r.valid;
     return diff.str();
   };
 }
@@ -103,7 +105,9 @@ Check length_check(const text::LengthConfig& config) {
 Check tweet_validity_check(const text::LengthConfig& v1) {
   return [v1](const YAML::Node& test) -> std::string {
     const bool got = text::parse_tweet(test["text"].as<std::string>(), v1).valid;
-    return got == test["expected"].as<bool>() ? "" : std::string("expected ") + (got ? "invalid" : "valid");
+    return got == test["expected"].as<bool>()
+               ? ""
+               : std::string("expected ") + (got ? "invalid" : "valid");
   };
 }
 
@@ -111,7 +115,9 @@ Check tweet_validity_check(const text::LengthConfig& v1) {
 Check whole_text_check(std::function<bool(const std::string&)> valid) {
   return [valid](const YAML::Node& test) -> std::string {
     const bool got = valid(test["text"].as<std::string>());
-    return got == test["expected"].as<bool>() ? "" : std::string("expected ") + (got ? "invalid" : "valid");
+    return got == test["expected"].as<bool>()
+               ? ""
+               : std::string("expected ") + (got ? "invalid" : "valid");
   };
 }
 
@@ -146,10 +152,12 @@ std::optional<Check> check_for(const std::string& file, const std::string& secti
     return out;
   };
   if (file == "extract.yml") {
-    if (section == "mentions" || section == "mentions_with_indices") return extraction_check(mentions, "screen_name");
+    if (section == "mentions" || section == "mentions_with_indices")
+      return extraction_check(mentions, "screen_name");
     if (section == "mentions_or_lists_with_indices") return extraction_check(lists, "screen_name");
     if (section == "replies") return reply_check();
-    if (section.rfind("urls", 0) == 0 || section.find("_urls") != std::string::npos) return extraction_check(urls, "url");
+    if (section.rfind("urls", 0) == 0 || section.find("_urls") != std::string::npos)
+      return extraction_check(urls, "url");
     if (section.rfind("hashtags", 0) == 0) return extraction_check(hashtags, "hashtag");
     if (section.rfind("cashtags", 0) == 0) return extraction_check(cashtags, "cashtag");
   }
@@ -161,12 +169,17 @@ std::optional<Check> check_for(const std::string& file, const std::string& secti
       return length_check(configs.v3);
     }
     if (section == "tweets") return tweet_validity_check(configs.v1);
-    if (section == "usernames") return whole_text_check([](const std::string& t) { return text::is_valid_username(t); });
-    if (section == "lists") return whole_text_check([](const std::string& t) { return text::is_valid_list(t); });
-    if (section == "hashtags") return whole_text_check([](const std::string& t) { return text::is_valid_hashtag(t); });
-    if (section == "urls") return whole_text_check([](const std::string& t) { return text::is_valid_url(t); });
+    if (section == "usernames")
+      return whole_text_check([](const std::string& t) { return text::is_valid_username(t); });
+    if (section == "lists")
+      return whole_text_check([](const std::string& t) { return text::is_valid_list(t); });
+    if (section == "hashtags")
+      return whole_text_check([](const std::string& t) { return text::is_valid_hashtag(t); });
+    if (section == "urls")
+      return whole_text_check([](const std::string& t) { return text::is_valid_url(t); });
     if (section == "urls_without_protocol") {
-      return whole_text_check([](const std::string& t) { return text::is_valid_url(t, true, false); });
+      return whole_text_check(
+          [](const std::string& t) { return text::is_valid_url(t, true, false); });
     }
   }
   return std::nullopt;

@@ -44,9 +44,12 @@ Configs load_configs(const fs::path& dir) {
   c.v1.default_weight = 1;
   c.v1.ranges.clear();
   c.v1.emoji_parsing_enabled = false;
-  if (fs::exists(dir / "config" / "v1.json")) c.v1 = chirp::conformance::load_config(dir / "config" / "v1.json");
-  if (fs::exists(dir / "config" / "v2.json")) c.v2 = chirp::conformance::load_config(dir / "config" / "v2.json");
-  if (fs::exists(dir / "config" / "v3.json")) c.v3 = chirp::conformance::load_config(dir / "config" / "v3.json");
+  if (fs::exists(dir / "config" / "v1.json"))
+    c.v1 = chirp::conformance::load_config(dir / "config" / "v1.json");
+  if (fs::exists(dir / "config" / "v2.json"))
+    c.v2 = chirp::conformance::load_config(dir / "config" / "v2.json");
+  if (fs::exists(dir / "config" / "v3.json"))
+    c.v3 = chirp::conformance::load_config(dir / "config" / "v3.json");
   return c;
 }
 
@@ -54,7 +57,8 @@ Configs load_configs(const fs::path& dir) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << "usage: " << argv[0] << " <conformance/twitter-text dir> [--known-failures FILE]\n";
+    std::cerr << "usage: " << argv[0]
+              << " <conformance/twitter-text dir> [--known-failures FILE]\n";
     return 2;
   }
   const fs::path dir = argv[1];
@@ -79,7 +83,8 @@ int main(int argc, char** argv) {
                 ours.emoji_parsing_enabled == theirs.emoji_parsing_enabled &&
                 ours.ranges.size() == theirs.ranges.size();
     for (std::size_t i = 0; same && i < ours.ranges.size(); ++i) {
-      same = ours.ranges[i].start == theirs.ranges[i].start && ours.ranges[i].end == theirs.ranges[i].end &&
+      same = ours.ranges[i].start == theirs.ranges[i].start &&
+             ours.ranges[i].end == theirs.ranges[i].end &&
              ours.ranges[i].weight == theirs.ranges[i].weight;
     }
     std::cout << name << ": built-in config " << (same ? "matches" : "DIFFERS") << "\n";

@@ -1,7 +1,6 @@
 // Extraction edge cases: indices in code points, scripts, URLs without
 // protocol, punctuation, mention and cashtag boundaries, overlaps, threads.
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,7 +30,8 @@ TEST_CASE("hashtag indices count code points, not bytes or UTF-16 units", "[text
 TEST_CASE("hashtags in Japanese and Korean", "[text][hashtag]") {
   CHECK(extract_hashtags("#日本語 です") == std::vector<Entity>{{"日本語", 0, 4}});
   CHECK(extract_hashtags("What is #트위터 anyway?") == std::vector<Entity>{{"트위터", 8, 12}});
-  CHECK(extract_hashtags("今日は、＃ハッシュタグ。") == std::vector<Entity>{{"ハッシュタグ", 4, 11}});
+  CHECK(extract_hashtags("今日は、＃ハッシュタグ。") ==
+        std::vector<Entity>{{"ハッシュタグ", 4, 11}});
   // No hashtag glued to a preceding word character.
   CHECK(extract_hashtags("日本語#日本語").empty());
   CHECK(extract_hashtags("#123 #_").empty());
@@ -41,15 +41,19 @@ TEST_CASE("URLs without protocol need a known TLD", "[text][url]") {
   CHECK(extract_urls("visit example.com now") == std::vector<Entity>{{"example.com", 6, 17}});
   CHECK(extract_urls("see foo.co.jp and bar.baz").size() == 1);
   CHECK(extract_urls("file.tar.bz2 and name.notatld").empty());
-  CHECK(values(extract_urls("t.co/abc bit.ly/xyz")) == std::vector<std::string>{"t.co/abc", "bit.ly/xyz"});
+  CHECK(values(extract_urls("t.co/abc bit.ly/xyz")) ==
+        std::vector<std::string>{"t.co/abc", "bit.ly/xyz"});
   // An e-mail address is not a URL.
   CHECK(extract_urls("mail me at bob@example.com").empty());
 }
 
 TEST_CASE("URLs stop before trailing punctuation", "[text][url]") {
-  CHECK(values(extract_urls("see http://example.com/path.")) == std::vector<std::string>{"http://example.com/path"});
-  CHECK(values(extract_urls("(http://example.com)")) == std::vector<std::string>{"http://example.com"});
-  CHECK(values(extract_urls("go to https://example.com/a?b=c!!")) == std::vector<std::string>{"https://example.com/a?b=c"});
+  CHECK(values(extract_urls("see http://example.com/path.")) ==
+        std::vector<std::string>{"http://example.com/path"});
+  CHECK(values(extract_urls("(http://example.com)")) ==
+        std::vector<std::string>{"http://example.com"});
+  CHECK(values(extract_urls("go to https://example.com/a?b=c!!")) ==
+        std::vector<std::string>{"https://example.com/a?b=c"});
   CHECK(values(extract_urls("wiki http://en.wikipedia.org/wiki/Primer_(film), ok")) ==
         std::vector<std::string>{"http://en.wikipedia.org/wiki/Primer_(film)"});
 }
@@ -95,7 +99,8 @@ TEST_CASE("replies", "[text][reply]") {
   CHECK(extract_reply_username(".@bob hi").empty());
 }
 
-TEST_CASE("extract_entities resolves overlaps: the entity starting first wins", "[text][entities]") {
+TEST_CASE("extract_entities resolves overlaps: the entity starting first wins",
+          "[text][entities]") {
   const Entities e = extract_entities("#go http://x.com/#frag @amy $ABC @bob/list");
   CHECK(values(e.hashtags) == std::vector<std::string>{"go"});
   CHECK(values(e.urls) == std::vector<std::string>{"http://x.com/#frag"});
@@ -115,9 +120,9 @@ TEST_CASE("ill-formed UTF-8 counts one code point per bad sequence", "[text][utf
 }
 
 TEST_CASE("extraction is thread-safe and deterministic", "[text][threads]") {
-  const std::vector<std::string> inputs = {
-      "#one @two http://three.com $FOUR", "日本語 #ハッシュ example.jp", "\xF0\x9F\x98\x80 @x #y",
-      "RT @a: see https://t.co/abc #b"};
+  const std::vector<std::string> inputs = {"#one @two http://three.com $FOUR",
+                                           "日本語 #ハッシュ example.jp", "\xF0\x9F\x98\x80 @x #y",
+                                           "RT @a: see https://t.co/abc #b"};
   std::vector<Entities> expected;
   for (const auto& s : inputs) expected.push_back(extract_entities(s));
   std::vector<int> mismatches(4, 0);

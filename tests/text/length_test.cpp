@@ -1,6 +1,5 @@
 // Weighted length (parse_tweet) with configs v2 and v3.
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "chirp/text/twitter_text.h"
@@ -42,13 +41,17 @@ TEST_CASE("a URL counts as 23 whatever its length", "[text][length]") {
   CHECK(r.valid);
 }
 
-TEST_CASE("v3 counts each emoji sequence as two, v2 counts its code points", "[text][length][emoji]") {
-  const std::string family = "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7";
+TEST_CASE("v3 counts each emoji sequence as two, v2 counts its code points",
+          "[text][length][emoji]") {
+  const std::string family =
+      "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7";
   CHECK(parse_tweet(family, config_v3()).weighted_length == 2);
   CHECK(parse_tweet(family, config_v2()).weighted_length == 2 + 1 + 2 + 1 + 2);
-  CHECK(parse_tweet("\xF0\x9F\x87\xAB\xF0\x9F\x87\xB7", config_v3()).weighted_length == 2);  // flag FR
-  CHECK(parse_tweet("1\xEF\xB8\x8F\xE2\x83\xA3", config_v3()).weighted_length == 2);        // keycap 1
-  CHECK(parse_tweet("\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD", config_v3()).weighted_length == 2);  // thumbs up + tone
+  CHECK(parse_tweet("\xF0\x9F\x87\xAB\xF0\x9F\x87\xB7", config_v3()).weighted_length ==
+        2);                                                                           // flag FR
+  CHECK(parse_tweet("1\xEF\xB8\x8F\xE2\x83\xA3", config_v3()).weighted_length == 2);  // keycap 1
+  CHECK(parse_tweet("\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD", config_v3()).weighted_length ==
+        2);  // thumbs up + tone
 }
 
 TEST_CASE("ranges of astral text: code points here, UTF-16 for twitter-text", "[text][length]") {
@@ -65,7 +68,9 @@ TEST_CASE("empty, blank and invalid characters are not valid", "[text][length]")
   CHECK_FALSE(parse_tweet("").valid);
   CHECK(parse_tweet("   ").weighted_length == 0);
   CHECK_FALSE(parse_tweet("   ").valid);
-  const ParseResult r = parse_tweet("ab\xEF\xBF\xBE" "cd");  // U+FFFE
+  const ParseResult r = parse_tweet(
+      "ab\xEF\xBF\xBE"
+      "cd");  // U+FFFE
   CHECK_FALSE(r.valid);
   CHECK(r.valid_range_end == 2);
 }

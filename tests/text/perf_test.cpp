@@ -2,7 +2,6 @@
 // machine and its load; run with `text_tests [.perf]`. The bound is loose: it
 // catches pathological regressions (runaway backtracking), not small drifts.
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <string>
 #include <vector>
@@ -27,7 +26,10 @@ TEST_CASE("extraction and length stay in microseconds per tweet", "[.perf][text]
       sink += extract_entities(t).urls.size();
       sink += static_cast<std::size_t>(parse_tweet(t).weighted_length);
     }
-    const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count() / kRounds;
+    const double us =
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
+            .count() /
+        kRounds;
     INFO(t);
     WARN("extract_entities + parse_tweet: " << us << " us");
     CHECK(sink > 0);

@@ -7,7 +7,6 @@
 #include <unicode/uniset.h>
 
 #include <catch2/catch.hpp>
-
 #include <random>
 #include <string>
 
@@ -27,10 +26,10 @@ bool followed_by(const icu::UnicodeString& t, int at, const icu::UnicodeSet& set
 }
 
 std::vector<std::pair<int, int>> whole_text_hashtags(const icu::UnicodeString& t) {
-  static const auto pattern = compile(
-      icu::UnicodeString(u"(^|\\ufe0e|\\ufe0f|[^\\&") + kWord + u"])([#\\uff03])(?![\\ufe0f\\u20e3])([" +
-          kWord + u"]*[\\p{L}\\p{M}][" + kWord + u"]*)",
-      0);
+  static const auto pattern = compile(icu::UnicodeString(u"(^|\\ufe0e|\\ufe0f|[^\\&") + kWord +
+                                          u"])([#\\uff03])(?![\\ufe0f\\u20e3])([" + kWord +
+                                          u"]*[\\p{L}\\p{M}][" + kWord + u"]*)",
+                                      0);
   static const icu::UnicodeSet hashes(0x23, 0x23);
   icu::UnicodeSet end_set(hashes);
   end_set.add(0xFF03);
@@ -111,10 +110,11 @@ std::vector<std::pair<int, int>> spans(const std::vector<Span16>& v) {
 
 TEST_CASE("candidate-position search equals twitter-text's whole-text search",
           "[text][equivalence]") {
-  const char* fragments[] = {"http://", "https://", "HTTP://", "example", ".com", ".jp", ".co", "/",
-                             "?", "#", "@", "$", " ", "-", "_", ".", "日本", "(", ")", "é",
-                             "\u202A", "x", "1", ":", "www.", "\u3000", "RT", "＃", "＠", "ab",
-                             "😀", "\uFE0F", "&", "a.b", "foo", "/list", "TWTR", ".A", "ｘ"};
+  const char* fragments[] = {
+      "http://", "https://", "HTTP://", "example", ".com", ".jp",    ".co",  "/",  "?",  "#",
+      "@",       "$",        " ",       "-",       "_",    ".",      "日本", "(",  ")",  "é",
+      "\u202A",  "x",        "1",       ":",       "www.", "\u3000", "RT",   "＃", "＠", "ab",
+      "😀",       "\uFE0F",   "&",       "a.b",     "foo",  "/list",  "TWTR", ".A", "ｘ"};
   constexpr std::size_t kFragments = sizeof fragments / sizeof *fragments;
   std::mt19937 rng(20261128);
   int texts_with_urls = 0, texts_with_tags = 0;

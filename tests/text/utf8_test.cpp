@@ -1,10 +1,9 @@
 // UTF-8 offset conversions.
-#include <catch2/catch.hpp>
+#include "chirp/text/utf8.h"
 
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
-
-#include "chirp/text/utf8.h"
 
 using namespace chirp::text;
 

@@ -1,6 +1,5 @@
 // Validators: usernames, lists, hashtags, URLs, tweets.
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "chirp/text/twitter_text.h"
@@ -19,7 +18,8 @@ TEST_CASE("username, list and hashtag validators need the whole text", "[text][v
   CHECK_FALSE(is_valid_hashtag("#a b"));
 }
 
-TEST_CASE("URL validation follows RFC 3986 with twitter-text's domain rules", "[text][validate][url]") {
+TEST_CASE("URL validation follows RFC 3986 with twitter-text's domain rules",
+          "[text][validate][url]") {
   CHECK(is_valid_url("https://example.com/a/b?c=d#e"));
   CHECK(is_valid_url("http://user:pw@example.com:8080/x"));
   CHECK(is_valid_url("http://[::1]:80/"));

@@ -13,8 +13,7 @@ namespace chirp::text::detail {
 const char16_t* const kUnicodeSpaces =
     u"\\u0009-\\u000d\\u0020\\u0085\\u00a0\\u1680\\u180e\\u2000-\\u200a"
     u"\\u2028\\u2029\\u202f\\u205f\\u3000";
-const char16_t* const kDirectionalChars =
-    u"\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069";
+const char16_t* const kDirectionalChars = u"\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069";
 const char16_t* const kInvalidChars = u"\\ufffe\\ufeff\\uffff";
 const char16_t* const kLatinAccents =
     u"\\u00c0-\\u00d6\\u00d8-\\u00f6\\u00f8-\\u00ff\\u0100-\\u024f"
@@ -23,7 +22,8 @@ const char16_t* const kLatinAccents =
 const char16_t* const kCyrillic = u"\\u0400-\\u04ff";
 
 icu::UnicodeString to_utf16(std::string_view utf8) {
-  return icu::UnicodeString::fromUTF8(icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())));
+  return icu::UnicodeString::fromUTF8(
+      icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())));
 }
 
 std::string to_utf8(const icu::UnicodeString& s, int start, int end) {
@@ -40,8 +40,8 @@ std::unique_ptr<icu::RegexPattern> compile(const icu::UnicodeString& pattern, ui
     std::string text;
     pattern.toUTF8String(text);
     throw std::logic_error("chirp::text: bad pattern (" + std::string(u_errorName(status)) +
-                           " at offset " + std::to_string(where.offset) + "): " +
-                           text.substr(0, 200));
+                           " at offset " + std::to_string(where.offset) +
+                           "): " + text.substr(0, 200));
   }
   return p;
 }

@@ -22,8 +22,12 @@ constexpr UChar32 kTextStyle = 0xFE0E;
 constexpr UChar32 kEmojiStyle = 0xFE0F;
 constexpr UChar32 kKeycap = 0x20E3;
 
-bool is_regional_indicator(UChar32 c) { return c >= 0x1F1E6 && c <= 0x1F1FF; }
-bool is_tag(UChar32 c) { return c >= 0xE0020 && c <= 0xE007E; }
+bool is_regional_indicator(UChar32 c) {
+  return c >= 0x1F1E6 && c <= 0x1F1FF;
+}
+bool is_tag(UChar32 c) {
+  return c >= 0xE0020 && c <= 0xE007E;
+}
 constexpr UChar32 kCancelTag = 0xE007F;
 
 // Every code point that can begin an emoji; a frozen set answers in a few
@@ -32,7 +36,8 @@ const icu::UnicodeSet& emoji_starts() {
   static const icu::UnicodeSet* set = [] {
     UErrorCode status = U_ZERO_ERROR;
     auto* s = new icu::UnicodeSet(
-        u"[[\\p{Emoji_Presentation}][\\p{Extended_Pictographic}][\\p{Emoji_Modifier}][0-9#*]]", status);
+        u"[[\\p{Emoji_Presentation}][\\p{Extended_Pictographic}][\\p{Emoji_Modifier}][0-9#*]]",
+        status);
     if (U_FAILURE(status)) throw std::logic_error("chirp::text: bad emoji set");
     s->freeze();
     return s;
@@ -40,8 +45,12 @@ const icu::UnicodeSet& emoji_starts() {
   return *set;
 }
 
-UChar32 at(const icu::UnicodeString& s, int i) { return i < s.length() ? s.char32At(i) : -1; }
-int next(int i, UChar32 c) { return i + (c > 0xFFFF ? 2 : 1); }
+UChar32 at(const icu::UnicodeString& s, int i) {
+  return i < s.length() ? s.char32At(i) : -1;
+}
+int next(int i, UChar32 c) {
+  return i + (c > 0xFFFF ? 2 : 1);
+}
 
 // A pictographic element starting at i: its end, or -1.
 int element_end(const icu::UnicodeString& s, int i) {

@@ -14,7 +14,8 @@ namespace {
 
 const icu::RegexPattern& cashtag_pattern() {
   static const std::unique_ptr<icu::RegexPattern> p = compile(
-      u"\\$([a-zA-Z]{1,6}(?:[._][a-zA-Z]{1,2})?)(?=$|[\\u0009-\\u000d\\u0020]|[!-/:-@\\[-`{-~])", 0);
+      u"\\$([a-zA-Z]{1,6}(?:[._][a-zA-Z]{1,2})?)(?=$|[\\u0009-\\u000d\\u0020]|[!-/:-@\\[-`{-~])",
+      0);
   return *p;
 }
 

@@ -9,7 +9,8 @@ Entities extract_entities(std::string_view utf8) {
   const icu::UnicodeString text = detail::to_utf16(utf8);
   std::vector<detail::Span16> all = detail::find_urls(text);
   auto append = [&all](std::vector<detail::Span16>&& more) {
-    all.insert(all.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+    all.insert(all.end(), std::make_move_iterator(more.begin()),
+               std::make_move_iterator(more.end()));
   };
   append(detail::find_hashtags(text));
   append(detail::find_mentions_or_lists(text));
@@ -19,13 +20,19 @@ Entities extract_entities(std::string_view utf8) {
   std::vector<detail::Span16> urls, hashtags, mentions, cashtags;
   for (auto& s : all) {
     switch (s.kind) {
-      case detail::Kind::kUrl: urls.push_back(std::move(s)); break;
-      case detail::Kind::kHashtag: hashtags.push_back(std::move(s)); break;
+      case detail::Kind::kUrl:
+        urls.push_back(std::move(s));
+        break;
+      case detail::Kind::kHashtag:
+        hashtags.push_back(std::move(s));
+        break;
       case detail::Kind::kMention:
         // "@user/list" names a list: it still blocks overlaps, but is no mention.
         if (s.list_slug.empty()) mentions.push_back(std::move(s));
         break;
-      case detail::Kind::kCashtag: cashtags.push_back(std::move(s)); break;
+      case detail::Kind::kCashtag:
+        cashtags.push_back(std::move(s));
+        break;
     }
   }
   Entities out;

@@ -100,7 +100,8 @@ std::vector<Entity> extract_hashtags(std::string_view utf8) {
   std::vector<detail::Span16> urls = detail::find_urls(text);
   if (!urls.empty()) {
     // A tag inside a URL ("site.com/#top") loses to the URL, then URLs go.
-    tags.insert(tags.end(), std::make_move_iterator(urls.begin()), std::make_move_iterator(urls.end()));
+    tags.insert(tags.end(), std::make_move_iterator(urls.begin()),
+                std::make_move_iterator(urls.end()));
     detail::remove_overlapping(tags);
     std::erase_if(tags, [](const detail::Span16& s) { return s.kind == detail::Kind::kUrl; });
   }

@@ -18,8 +18,8 @@ namespace {
 
 // The at sign(s), screen name and optional list, tried at each '@'/'＠'.
 const icu::RegexPattern& mention_pattern() {
-  static const std::unique_ptr<icu::RegexPattern> p = compile(
-      u"[@\\uff20]+([a-zA-Z0-9_]{1,20})(/[a-zA-Z][a-zA-Z0-9_\\-]{0,24})?", 0);
+  static const std::unique_ptr<icu::RegexPattern> p =
+      compile(u"[@\\uff20]+([a-zA-Z0-9_]{1,20})(/[a-zA-Z][a-zA-Z0-9_\\-]{0,24})?", 0);
   return *p;
 }
 

@@ -3,7 +3,6 @@
 // to their slug and refused past 40 characters; the host must survive IDNA
 // ToASCII and the whole URL must fit in 4096 characters).
 #include <unicode/idna.h>
-
 #include <unicode/uchar.h>
 #include <unicode/utf16.h>
 
@@ -60,8 +59,8 @@ bool valid_host_and_length(int url_length, bool has_protocol, const icu::Unicode
                               UIDNA_ERROR_DISALLOWED;
   if (info.getErrors() & kFatal) return false;
   if (ascii.isEmpty()) return false;
-  const int length = url_length + ascii.length() - host.length() +
-                     (has_protocol ? 0 : kDefaultProtocolLength);
+  const int length =
+      url_length + ascii.length() - host.length() + (has_protocol ? 0 : kDefaultProtocolLength);
   return length <= kMaxUrlLength;
 }
 

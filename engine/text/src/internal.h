@@ -40,8 +40,7 @@ std::unique_ptr<icu::RegexPattern> compile(const icu::UnicodeString& pattern, ui
 // `slot` must be a thread_local owned by the caller (one per pattern); `text`
 // must outlive the use of the returned matcher.
 icu::RegexMatcher& thread_matcher(std::unique_ptr<icu::RegexMatcher>& slot,
-                                  const icu::RegexPattern& pattern,
-                                  const icu::UnicodeString& text);
+                                  const icu::RegexPattern& pattern, const icu::UnicodeString& text);
 
 // Character classes shared by several patterns (ICU set syntax, no brackets).
 extern const char16_t* const kUnicodeSpaces;

@@ -138,11 +138,14 @@ icu::UnicodeString url_pattern_source() {
       cat({u"(?:(?:", u_char, u"(?:", u_char, u"|\\-)*)?", u_char, u"\\.)"});
   const icu::UnicodeString punycode(u"(?:[xX][nN]--[\\-0-9a-zA-Z]+)");
 
-  const icu::UnicodeString domain = cat({
-      u"(?:", subdomain, u"*", domain_name, u"(?:", gtld, u"|", cctld, u"|", punycode, u"))",
-      u"|(?:(?<=[hH][tT][tT][pP][sS]?://)(?:(?:", domain_name, cctld, u")|(?:",
-      unicode_domain_name, u"(?:", gtld, u"|", cctld, u"))))",
-      u"|(?:", domain_name, cctld, u"(?=/))"});
+  const icu::UnicodeString domain =
+      cat({u"(?:",      subdomain, u"*",        domain_name,
+           u"(?:",      gtld,      u"|",        cctld,
+           u"|",        punycode,  u"))",       u"|(?:(?<=[hH][tT][tT][pP][sS]?://)(?:(?:",
+           domain_name, cctld,     u")|(?:",    unicode_domain_name,
+           u"(?:",      gtld,      u"|",        cctld,
+           u"))))",     u"|(?:",   domain_name, cctld,
+           u"(?=/))"});
 
   const icu::UnicodeString path_char =
       cat({u"[a-zA-Z0-9!*';:=+,.$/%#\\[\\]\\-\\u2013_~|&@", latin, cyrillic, u"]"});
@@ -161,6 +164,8 @@ icu::UnicodeString url_pattern_source() {
 icu::UnicodeString url_query_chars() {
   return icu::UnicodeString(u"[a-zA-Z0-9!?*'();:&=+$/%#\\[\\]\\-_.,~|@]");
 }
-icu::UnicodeString url_query_end() { return icu::UnicodeString(u"[a-zA-Z0-9\\-_&=#/]"); }
+icu::UnicodeString url_query_end() {
+  return icu::UnicodeString(u"[a-zA-Z0-9\\-_&=#/]");
+}
 
 }  // namespace chirp::text::detail

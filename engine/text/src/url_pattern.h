@@ -6,7 +6,16 @@
 namespace chirp::text::detail {
 
 // Capture groups of the URL pattern.
-enum UrlGroup { kUrlAll = 1, kUrlBefore, kUrl, kUrlProtocol, kUrlDomain, kUrlPort, kUrlPath, kUrlQuery };
+enum UrlGroup {
+  kUrlAll = 1,
+  kUrlBefore,
+  kUrl,
+  kUrlProtocol,
+  kUrlDomain,
+  kUrlPort,
+  kUrlPath,
+  kUrlQuery
+};
 
 // Case-insensitive for ASCII letters by construction; compile without flags.
 icu::UnicodeString url_pattern_source();

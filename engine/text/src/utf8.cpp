@@ -75,7 +75,8 @@ int code_point_index_of_byte(std::string_view utf8, std::size_t byte_offset) {
 }
 
 std::string_view substr_code_points(std::string_view utf8, int start, int end) {
-  if (end <= start) return utf8.substr(std::min(byte_offset_of_code_point(utf8, start), utf8.size()), 0);
+  if (end <= start)
+    return utf8.substr(std::min(byte_offset_of_code_point(utf8, start), utf8.size()), 0);
   const std::size_t from = byte_offset_of_code_point(utf8, start);
   const std::size_t to = byte_offset_of_code_point(utf8, end);
   return utf8.substr(from, to - from);

@@ -28,15 +28,34 @@ CodePoints decode(std::string_view utf8) {
   return out;
 }
 
-bool is_alpha(UChar32 c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_digit(UChar32 c) { return c >= '0' && c <= '9'; }
-bool is_hex(UChar32 c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-bool is_non_ascii(UChar32 c) { return c > 0x7F; }
+bool is_alpha(UChar32 c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool is_digit(UChar32 c) {
+  return c >= '0' && c <= '9';
+}
+bool is_hex(UChar32 c) {
+  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+bool is_non_ascii(UChar32 c) {
+  return c > 0x7F;
+}
 bool is_sub_delim(UChar32 c) {
   switch (c) {
-    case '!': case '$': case '&': case '\'': case '(': case ')':
-    case '*': case '+': case ',': case ';': case '=': return true;
-    default: return false;
+    case '!':
+    case '$':
+    case '&':
+    case '\'':
+    case '(':
+    case ')':
+    case '*':
+    case '+':
+    case ',':
+    case ';':
+    case '=':
+      return true;
+    default:
+      return false;
   }
 }
 // RFC 3986 unreserved, plus Cyrillic letters as twitter-text allows.
@@ -147,7 +166,9 @@ bool valid_ipv6_literal(Part p) {
 // character when allowed); inside, also '-' and, in sub-domains, '_'.
 bool valid_label(Part p, bool unicode, bool allow_underscore) {
   if (p.empty()) return false;
-  auto edge_ok = [&](UChar32 c) { return is_alpha(c) || is_digit(c) || (unicode && is_non_ascii(c)); };
+  auto edge_ok = [&](UChar32 c) {
+    return is_alpha(c) || is_digit(c) || (unicode && is_non_ascii(c));
+  };
   if (!edge_ok(*p.b) || !edge_ok(p.e[-1])) return false;
   for (const UChar32* i = p.b; i < p.e; ++i) {
     if (edge_ok(*i) || *i == '-' || (allow_underscore && *i == '_')) continue;

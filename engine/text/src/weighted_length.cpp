@@ -30,7 +30,9 @@ LengthConfig make_config(int version, bool emoji) {
   return c;
 }
 
-bool is_invalid_char(char16_t c) { return c == 0xFFFE || c == 0xFEFF || c == 0xFFFF; }
+bool is_invalid_char(char16_t c) {
+  return c == 0xFFFE || c == 0xFEFF || c == 0xFFFF;
+}
 
 // Java's String.trim(): only code units <= U+0020 count as blank.
 bool is_blank(const icu::UnicodeString& s) {
@@ -114,7 +116,8 @@ ParseResult parse_tweet(std::string_view utf8, const LengthConfig& config) {
 
   const int scaled = static_cast<int>(weighted / scale);
   r.weighted_length = scaled;
-  r.permillage = static_cast<int>(static_cast<long>(scaled) * 1000 / config.max_weighted_tweet_length);
+  r.permillage =
+      static_cast<int>(static_cast<long>(scaled) * 1000 / config.max_weighted_tweet_length);
   r.valid = !invalid_chars && scaled <= config.max_weighted_tweet_length;
 
   // Map back to the text as given by the length difference normalisation made.

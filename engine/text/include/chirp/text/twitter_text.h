@@ -80,10 +80,10 @@ const LengthConfig& config_v3();
 struct ParseResult {
   int weighted_length = 0;
   int permillage = 0;
-  bool valid = false;          // 0 < weighted_length <= max, no invalid characters
-  int valid_range_start = 0;   // code-point range [start, end) that fits in the limit
+  bool valid = false;         // 0 < weighted_length <= max, no invalid characters
+  int valid_range_start = 0;  // code-point range [start, end) that fits in the limit
   int valid_range_end = 0;
-  int display_range_start = 0; // code-point range [start, end) of the whole text
+  int display_range_start = 0;  // code-point range [start, end) of the whole text
   int display_range_end = 0;
   // The same two ranges exactly as twitter-text (Java/JS) reports them: UTF-16
   // code-unit indices with an INCLUSIVE end (an empty text gives 0..0).
