@@ -1,0 +1,56 @@
+// chirp's search query language, parsed into a Xapian::Query.
+//
+// Grammar (docs/search.md has the user-facing description and examples):
+//   query   := or_expr
+//   or_expr := and_expr ( "OR" and_expr )*
+//   and_expr:= unary+                      (juxtaposition = AND)
+//   unary   := "-"? primary                (minus = exclude)
+//   primary := "(" or_expr ")" | "\"" words "\"" | operator ":" value
+//            | "#" tag | "@" user | "$" tag | word "*" | word
+// Operators: from: to: since: until: has:links|mentions|hashtags|cashtags is:reply.
+//
+// parse_query is pure and thread-safe. Every malformed input (unbalanced
+// parentheses or quotes, dangling OR or "-", unknown operator, bad date,
+// over a cap) returns Status InvalidArgument with a message meant for the
+// person who typed the query; it never throws.
+#pragma once
+
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <xapian.h>
+
+#include "chirp/status.h"
+
+namespace chirp::search {
+
+struct QueryLimits {
+  size_t max_bytes = 512;
+  int max_terms = 32;           // leaf terms, phrase words included
+  int max_wildcard = 100;       // expansion of each word* (most frequent kept)
+  int max_depth = 8;            // parenthesis nesting
+};
+
+// What a hit's text should highlight: the query's positive (not excluded) terms.
+struct HighlightTerms {
+  std::set<std::string> words;     // exact lower-case words (words, phrase words)
+  std::set<std::string> stems;     // English stems of plain words
+  std::vector<std::string> prefixes;  // lower-case prefixes of word*
+  std::set<std::string> hashtags, mentions, cashtags;  // lower-case, no sigil
+};
+
+struct ParsedQuery {
+  Xapian::Query query;
+  HighlightTerms highlight;
+  std::vector<std::string> spell_words;  // plain words, for "did you mean"
+  bool has_free_text = false;            // false: only operators (all weights 0)
+};
+
+Result<ParsedQuery> parse_query(std::string_view q, const QueryLimits& limits = {});
+
+// Parses YYYY-MM-DD (a real calendar date) into Unix ms at 00:00 UTC.
+Result<int64_t> parse_day(std::string_view day);
+
+}  // namespace chirp::search

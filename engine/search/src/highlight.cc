@@ -1,0 +1,142 @@
+#include "chirp/search/highlight.h"
+
+#include <algorithm>
+
+#include <xapian.h>
+
+#include "schema.h"
+
+namespace chirp::search {
+namespace {
+
+int code_points(std::string_view s) {
+  int n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+// Byte offset of code point `cp` in `s` (s.size() if past the end).
+size_t byte_of(std::string_view s, int cp) {
+  int n = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) {
+      if (n == cp) return i;
+      ++n;
+    }
+  }
+  return s.size();
+}
+
+struct Segment {
+  bool is_tag;
+  std::string_view s;
+  int start = 0;  // visible code-point offset where a text segment starts
+  int len = 0;    // visible code points (0 for tags)
+};
+
+std::vector<Segment> split_segments(std::string_view text) {
+  std::vector<Segment> segs;
+  int visible = 0;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t lt = text.find('<', i);
+    if (lt != i) {
+      std::string_view chunk = text.substr(i, lt == std::string_view::npos ? std::string_view::npos : lt - i);
+      int n = code_points(chunk);
+      segs.push_back({false, chunk, visible, n});
+      visible += n;
+      if (lt == std::string_view::npos) break;
+    }
+    size_t gt = text.find('>', lt);
+    size_t end = gt == std::string_view::npos ? text.size() : gt + 1;
+    segs.push_back({true, text.substr(lt, end - lt), visible, 0});
+    i = end;
+  }
+  return segs;
+}
+
+}  // namespace
+
+std::string highlight(std::string_view text, const Ranges& ranges, std::string_view before, std::string_view after) {
+  if (ranges.empty()) return std::string(text);
+  auto segs = split_segments(text);
+  // Insertion point of each tag: (segment index, code point inside it).
+  struct Insert { size_t seg; int at; std::string_view tag; };
+  std::vector<Insert> inserts;
+  auto locate = [&](int offset) -> std::pair<size_t, int> {
+    for (size_t i = 0; i < segs.size(); ++i)
+      if (!segs[i].is_tag && offset < segs[i].start + segs[i].len) return {i, std::max(0, offset - segs[i].start)};
+    return {segs.size(), 0};  // past the end: closed after everything
+  };
+  for (const auto& [start, end] : ranges) {
+    auto open = locate(start);
+    inserts.push_back({open.first, open.second, before});
+    // A range ending exactly where its own text segment ends closes inside the
+    // element it started in, not after the following tag.
+    if (open.first < segs.size() && end == segs[open.first].start + segs[open.first].len)
+      inserts.push_back({open.first, segs[open.first].len, after});
+    else {
+      auto close = locate(end);
+      inserts.push_back({close.first, close.second, after});
+    }
+  }
+  std::string out;
+  size_t next = 0;
+  for (size_t i = 0; i <= segs.size(); ++i) {
+    size_t done_byte = 0;  // bytes of segment i already written
+    while (next < inserts.size() && inserts[next].seg == i) {
+      if (i < segs.size()) {
+        size_t b = byte_of(segs[i].s, inserts[next].at);
+        out.append(segs[i].s.substr(done_byte, b - done_byte));
+        done_byte = b;
+      }
+      out.append(inserts[next].tag);
+      ++next;
+    }
+    if (i < segs.size()) out.append(segs[i].s.substr(done_byte));
+  }
+  return out;
+}
+
+Ranges find_highlights(const TweetDocument& tweet, const HighlightTerms& terms) {
+  Ranges found;
+  auto add_entities = [&](const std::vector<chirp::text::Entity>& es, const std::set<std::string>& wanted) {
+    if (wanted.empty()) return;
+    for (const auto& e : es)
+      if (wanted.count(schema::lower(e.value))) found.emplace_back(e.start, e.end);
+  };
+  add_entities(tweet.entities.hashtags, terms.hashtags);
+  add_entities(tweet.entities.mentions, terms.mentions);
+  add_entities(tweet.entities.cashtags, terms.cashtags);
+
+  if (!terms.words.empty() || !terms.stems.empty() || !terms.prefixes.empty()) {
+    Xapian::Stem stem("english");
+    auto check = [&](const std::string& word, int start, int end) {
+      std::string w = schema::lower(word);
+      bool hit = terms.words.count(w) || (!terms.stems.empty() && terms.stems.count(stem(w)));
+      for (const auto& p : terms.prefixes) hit = hit || w.compare(0, p.size(), p) == 0;
+      if (hit) found.emplace_back(start, end);
+    };
+    std::string word;
+    int cp = 0, word_start = 0;
+    for (Xapian::Utf8Iterator it(tweet.text); it != Xapian::Utf8Iterator(); ++it, ++cp) {
+      if (Xapian::Unicode::is_wordchar(*it)) {
+        if (word.empty()) word_start = cp;
+        Xapian::Unicode::append_utf8(word, *it);
+      } else if (!word.empty()) {
+        check(word, word_start, cp);
+        word.clear();
+      }
+    }
+    if (!word.empty()) check(word, word_start, cp);
+  }
+  std::sort(found.begin(), found.end());
+  Ranges merged;
+  for (const auto& r : found) {
+    if (!merged.empty() && r.first <= merged.back().second) merged.back().second = std::max(merged.back().second, r.second);
+    else merged.push_back(r);
+  }
+  return merged;
+}
+
+}  // namespace chirp::search

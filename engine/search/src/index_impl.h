@@ -1,0 +1,97 @@
+// Internal state of SearchIndex, shared by its three parts:
+//   search_index.cc  open / reset and the ingest path (apply: memory index)
+//   writer.cc        the writer thread (disk index, batched commits)
+//   searcher.cc      readers (memory + disk, merged)
+// Lock order: ingest_mu -> mem_mu -> queue_mu; pool_mu is a leaf.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include <xapian.h>
+
+#include "chirp/search/search_index.h"
+#include "docid_allocator.h"
+
+namespace chirp::search {
+
+// One op on its way to the disk writer, with the docid the ingest path chose
+// and the allocator state after it (persisted with the commit that contains it).
+struct WorkItem {
+  IndexOp op;
+  uint32_t docid = 0;
+  std::string allocator_state;
+  bool reset = false;  // drop the whole disk index
+};
+
+struct PendingDoc {
+  uint64_t seq;
+  uint32_t docid;
+  uint64_t author_id;
+};
+
+// Applied-but-uncommitted state, guarded by mem_mu.
+struct MemoryState {
+  Xapian::WritableDatabase db = Xapian::WritableDatabase(std::string(), Xapian::DB_BACKEND_INMEMORY);
+  std::unordered_map<uint64_t, PendingDoc> upserts;  // tweet id -> latest pending upsert
+  std::unordered_map<uint64_t, uint64_t> deleted_tweets;  // tweet id -> seq, until committed
+  std::unordered_map<uint64_t, uint64_t> deleted_users;   // user id -> seq, until committed
+  uint64_t committed_gen = 0;   // bumped after every disk commit
+  uint64_t epoch = 0;           // bumped by reset(): handles must be recreated, not reopened
+  Xapian::docid mem_added = 0;  // documents ever added to db (for compaction)
+};
+
+// A read handle on the disk index, checked out by one search at a time.
+struct ReaderHandle {
+  std::unique_ptr<Xapian::Database> db;
+  uint64_t gen = 0;
+  uint64_t epoch = 0;
+};
+
+struct SearchIndex::Impl {
+  std::string dir;
+  SearchIndexOptions options;
+  bool needs_rebuild = false;
+
+  // Ingest path (apply), serialised by ingest_mu.
+  std::mutex ingest_mu;
+  DocidAllocator allocator;
+  ReaderHandle lookup;  // finds the docid of an already committed tweet
+  Xapian::TermGenerator mem_tg;
+  std::atomic<uint64_t> searchable_seq{0};
+  std::atomic<uint64_t> max_tweet_id{0};
+  std::condition_variable_any applied_cv;  // searchable_seq advanced
+  std::atomic<uint64_t> committed_seq{0};   // written by the writer after each commit
+  std::atomic<uint64_t> committed_docs{0};
+
+  mutable std::mutex mem_mu;
+  MemoryState mem;
+
+  // Writer thread.
+  std::mutex queue_mu;
+  std::condition_variable queue_cv;      // work arrived, flush or stop requested
+  std::condition_variable committed_cv;  // a commit (or reset) finished
+  std::deque<WorkItem> queue;
+  size_t uncommitted = 0;  // queued + written but not committed ops (backpressure)
+  bool flush_wanted = false;
+  bool stop = false;
+  uint64_t resets_done = 0;
+  Status writer_status;    // last disk error, Ok once a commit succeeds again
+  std::unique_ptr<Xapian::WritableDatabase> wdb;  // writer thread only (after Open)
+  std::thread writer;
+
+  // Readers.
+  mutable std::mutex pool_mu;
+  mutable std::vector<std::unique_ptr<ReaderHandle>> pool;
+
+  void writer_loop();
+  Status open_disk(bool* created_or_corrupt);
+  Status refresh(ReaderHandle& h, uint64_t gen, uint64_t epoch) const;
+};
+
+}  // namespace chirp::search

@@ -1,0 +1,171 @@
+#include "schema.h"
+
+#include <ctime>
+
+namespace chirp::search::schema {
+
+std::string be64(uint64_t v) {
+  std::string s(8, '\0');
+  for (int i = 7; i >= 0; --i, v >>= 8) s[i] = static_cast<char>(v & 0xff);
+  return s;
+}
+
+uint64_t from_be64(const std::string& s) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8 && i < s.size(); ++i) v = (v << 8) | static_cast<unsigned char>(s[i]);
+  return v;
+}
+
+std::string be32(uint32_t v) {
+  std::string s(4, '\0');
+  for (int i = 3; i >= 0; --i, v >>= 8) s[i] = static_cast<char>(v & 0xff);
+  return s;
+}
+
+uint32_t from_be32(const std::string& s) {
+  uint32_t v = 0;
+  for (size_t i = 0; i < 4 && i < s.size(); ++i) v = (v << 8) | static_cast<unsigned char>(s[i]);
+  return v;
+}
+
+std::string lower(const std::string& utf8) { return Xapian::Unicode::tolower(utf8); }
+
+std::string utc_day(int64_t ms) {
+  std::time_t secs = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+  return buf;
+}
+
+std::string id_term(uint64_t tweet_id) { return kId + std::to_string(tweet_id); }
+std::string author_term(uint64_t author_id) { return kAuthor + std::to_string(author_id); }
+
+namespace {
+
+void put_u64(std::string& out, uint64_t v) { out += be64(v); }
+void put_str(std::string& out, const std::string& s) {
+  put_u64(out, s.size());
+  out += s;
+}
+void put_entities(std::string& out, const std::vector<chirp::text::Entity>& v) {
+  put_u64(out, v.size());
+  for (const auto& e : v) {
+    put_str(out, e.value);
+    put_u64(out, static_cast<uint64_t>(e.start));
+    put_u64(out, static_cast<uint64_t>(e.end));
+  }
+}
+
+// Bounds-checked reader: a corrupt record decodes to false, never to UB.
+struct Reader {
+  const std::string& s;
+  size_t pos = 0;
+  bool ok = true;
+  uint64_t u64() {
+    if (!ok || s.size() - pos < 8) { ok = false; return 0; }
+    uint64_t v = from_be64(s.substr(pos, 8));
+    pos += 8;
+    return v;
+  }
+  std::string str() {
+    uint64_t n = u64();
+    if (!ok || s.size() - pos < n) { ok = false; return {}; }
+    std::string v = s.substr(pos, n);
+    pos += n;
+    return v;
+  }
+  bool entities(std::vector<chirp::text::Entity>* v) {
+    uint64_t n = u64();
+    if (!ok || n > 10000) return ok = false;
+    v->resize(n);
+    for (auto& e : *v) {
+      e.value = str();
+      e.start = static_cast<int>(u64());
+      e.end = static_cast<int>(u64());
+    }
+    return ok;
+  }
+};
+
+constexpr uint64_t kRecordVersion = 1;
+
+}  // namespace
+
+std::string encode_tweet(const TweetDocument& t) {
+  std::string out;
+  put_u64(out, kRecordVersion);
+  put_u64(out, t.id);
+  put_u64(out, t.author_id);
+  put_str(out, t.username);
+  put_str(out, t.display_name);
+  put_str(out, t.text);
+  put_u64(out, static_cast<uint64_t>(t.created_at_ms));
+  put_u64(out, t.in_reply_to_id);
+  put_str(out, t.in_reply_to_username);
+  put_entities(out, t.entities.hashtags);
+  put_entities(out, t.entities.mentions);
+  put_entities(out, t.entities.urls);
+  put_entities(out, t.entities.cashtags);
+  return out;
+}
+
+bool decode_tweet(const std::string& data, TweetDocument* t) {
+  Reader r{data};
+  if (r.u64() != kRecordVersion) return false;
+  t->id = r.u64();
+  t->author_id = r.u64();
+  t->username = r.str();
+  t->display_name = r.str();
+  t->text = r.str();
+  t->created_at_ms = static_cast<int64_t>(r.u64());
+  t->in_reply_to_id = r.u64();
+  t->in_reply_to_username = r.str();
+  r.entities(&t->entities.hashtags);
+  r.entities(&t->entities.mentions);
+  r.entities(&t->entities.urls);
+  r.entities(&t->entities.cashtags);
+  return r.ok;
+}
+
+Xapian::TermGenerator make_term_generator() {
+  Xapian::TermGenerator tg;
+  tg.set_stemmer(Xapian::Stem("english"));
+  // STEM_SOME: exact words with positions (phrases, exact-form boost) plus
+  // Z-prefixed stems (stemmed matching).
+  tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+  return tg;
+}
+
+Xapian::Document build_document(const TweetDocument& t, uint32_t order_docid, Xapian::TermGenerator& tg) {
+  Xapian::Document doc;
+  tg.set_document(doc);
+  tg.index_text(t.text);
+
+  doc.add_boolean_term(id_term(t.id));
+  doc.add_boolean_term(author_term(t.author_id));
+  doc.add_boolean_term(kFrom + lower(t.username));
+  if (t.in_reply_to_id != 0) {
+    doc.add_boolean_term(std::string(kHas) + "reply");
+    if (!t.in_reply_to_username.empty()) doc.add_boolean_term(kTo + lower(t.in_reply_to_username));
+  }
+  for (const auto& e : t.entities.hashtags) doc.add_boolean_term(kHashtag + lower(e.value));
+  for (const auto& e : t.entities.mentions) doc.add_boolean_term(kMention + lower(e.value));
+  for (const auto& e : t.entities.cashtags) doc.add_boolean_term(kCashtag + lower(e.value));
+  if (!t.entities.urls.empty()) doc.add_boolean_term(std::string(kHas) + "links");
+  if (!t.entities.mentions.empty()) doc.add_boolean_term(std::string(kHas) + "mentions");
+  if (!t.entities.hashtags.empty()) doc.add_boolean_term(std::string(kHas) + "hashtags");
+  if (!t.entities.cashtags.empty()) doc.add_boolean_term(std::string(kHas) + "cashtags");
+
+  doc.add_value(kSlotCreatedAt, Xapian::sortable_serialise(static_cast<double>(t.created_at_ms)));
+  doc.add_value(kSlotAuthor, be64(t.author_id));
+  if (t.in_reply_to_id != 0) doc.add_value(kSlotReplyTo, be64(t.in_reply_to_id));
+  doc.add_value(kSlotOrder, be32(order_docid));
+  doc.add_value(kSlotTweetId, be64(t.id));
+  doc.add_value(kSlotDay, utc_day(t.created_at_ms));
+  doc.set_data(encode_tweet(t));
+  return doc;
+}
+
+}  // namespace chirp::search::schema

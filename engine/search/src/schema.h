@@ -1,0 +1,62 @@
+// The index schema: term prefixes and value slots shared by the document
+// builder, the query parser and the searcher. Changing any of these changes
+// the on-disk format: bump kFormatVersion so old indexes are rebuilt.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <xapian.h>
+
+#include "chirp/search/types.h"
+
+namespace chirp::search::schema {
+
+inline constexpr int kFormatVersion = 1;
+
+// Term prefixes (Xapian convention: upper-case, boolean terms lower-cased after it).
+inline constexpr char kId[] = "Q";          // Q<tweet id>: unique, identifies the document
+inline constexpr char kAuthor[] = "A";      // A<author id>: for deleting a user's tweets
+inline constexpr char kFrom[] = "XF";       // XF<lower username>
+inline constexpr char kTo[] = "XT";         // XT<lower replied-to username>
+inline constexpr char kHashtag[] = "XH";    // XH<lower tag>
+inline constexpr char kMention[] = "XM";    // XM<lower username>
+inline constexpr char kCashtag[] = "XC";    // XC<lower tag>
+inline constexpr char kHas[] = "XK";        // XKlinks XKmentions XKhashtags XKcashtags XKreply
+// Free text: unprefixed exact lower-case words with positions, "Z"+stem without.
+
+// Value slots.
+inline constexpr Xapian::valueno kSlotCreatedAt = 0;  // sortable_serialise(created_at_ms)
+inline constexpr Xapian::valueno kSlotAuthor = 1;     // 8-byte big-endian author id
+inline constexpr Xapian::valueno kSlotReplyTo = 2;    // 8-byte big-endian in_reply_to_id (absent if 0)
+inline constexpr Xapian::valueno kSlotOrder = 3;      // 4-byte big-endian docid: recent-first order key
+inline constexpr Xapian::valueno kSlotTweetId = 4;    // 8-byte big-endian tweet id
+inline constexpr Xapian::valueno kSlotDay = 5;        // "YYYY-MM-DD" UTC, for counts
+
+// Metadata keys, written in the same commit as the documents they describe.
+inline constexpr char kMetaFormat[] = "chirp.format";
+inline constexpr char kMetaLastSeq[] = "chirp.last_seq";
+inline constexpr char kMetaAllocator[] = "chirp.docid_allocator";
+
+std::string be64(uint64_t v);
+uint64_t from_be64(const std::string& s);
+std::string be32(uint32_t v);
+uint32_t from_be32(const std::string& s);
+std::string lower(const std::string& utf8);
+std::string utc_day(int64_t ms);                 // "YYYY-MM-DD"
+std::string id_term(uint64_t tweet_id);          // "Q<id>"
+std::string author_term(uint64_t author_id);     // "A<id>"
+
+// Serialises a tweet into document data and back (length-prefixed binary).
+std::string encode_tweet(const TweetDocument& t);
+bool decode_tweet(const std::string& data, TweetDocument* out);
+
+// Builds the Xapian document for a tweet, with `order_docid` in kSlotOrder.
+// `tg` is reused across calls (it carries the stemmer and, on disk, the
+// spelling database).
+Xapian::Document build_document(const TweetDocument& t, uint32_t order_docid, Xapian::TermGenerator& tg);
+
+// A TermGenerator configured as the index expects (English, STEM_SOME).
+Xapian::TermGenerator make_term_generator();
+
+}  // namespace chirp::search::schema

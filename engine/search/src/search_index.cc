@@ -1,0 +1,243 @@
+// SearchIndex: opening, reset, and the ingest path (apply -> memory index ->
+// writer queue). The writer thread is in writer.cc, readers in searcher.cc.
+#include "chirp/search/search_index.h"
+
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+
+#include "index_impl.h"
+#include "schema.h"
+
+namespace chirp::search {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Reads enough of an existing index to trust it: version file, metadata
+// (stored in the postlist table), a few documents and terms. Throws on damage.
+void check_readable(const std::string& dir) {
+  Xapian::Database db(dir);
+  std::string format = db.get_metadata(schema::kMetaFormat);
+  if (db.get_doccount() > 0 && format != std::to_string(schema::kFormatVersion))
+    throw Xapian::DatabaseCorruptError("unknown chirp index format '" + format + "'");
+  if (!DocidAllocator::parse(db.get_metadata(schema::kMetaAllocator)))
+    throw Xapian::DatabaseCorruptError("bad docid allocator metadata");
+  int n = 0;
+  for (auto it = db.postlist_begin(""); it != db.postlist_end("") && n < 16; ++it, ++n) {
+    Xapian::Document doc = db.get_document(*it);
+    TweetDocument t;
+    if (!schema::decode_tweet(doc.get_data(), &t)) throw Xapian::DatabaseCorruptError("bad document data");
+    for (auto term = doc.termlist_begin(); term != doc.termlist_end(); ++term) (void)term.get_wdf();
+  }
+  n = 0;
+  for (auto it = db.allterms_begin(); it != db.allterms_end() && n < 64; ++it, ++n) (void)it.get_termfreq();
+}
+
+}  // namespace
+
+Status SearchIndex::Impl::open_disk(bool* created_or_corrupt) {
+  std::error_code ec;
+  bool exists = fs::exists(fs::path(dir) / "iamglass", ec);
+  *created_or_corrupt = !exists;
+  if (exists) {
+    try {
+      check_readable(dir);
+    } catch (const Xapian::Error& e) {
+      spdlog::warn("search index {} is unreadable ({}: {}); starting an empty one, rebuild needed", dir,
+                   e.get_type(), e.get_msg());
+      *created_or_corrupt = true;
+      fs::remove_all(dir, ec);
+      if (ec) return Status::Internal("cannot remove corrupt search index " + dir + ": " + ec.message());
+    }
+  }
+  fs::create_directories(dir, ec);
+  if (ec) return Status::Internal("cannot create search index directory " + dir + ": " + ec.message());
+  try {
+    wdb = std::make_unique<Xapian::WritableDatabase>(dir, Xapian::DB_CREATE_OR_OPEN);
+    if (*created_or_corrupt) {
+      wdb->set_metadata(schema::kMetaFormat, std::to_string(schema::kFormatVersion));
+      wdb->commit();
+    }
+    auto alloc = DocidAllocator::parse(wdb->get_metadata(schema::kMetaAllocator));
+    allocator = alloc ? *alloc : DocidAllocator();
+    std::string seq = wdb->get_metadata(schema::kMetaLastSeq);
+    committed_seq = seq.empty() ? 0 : std::stoull(seq);
+    committed_docs = wdb->get_doccount();
+    searchable_seq = committed_seq.load();
+  } catch (const Xapian::Error& e) {
+    return Status::Internal("cannot open search index " + dir + ": " + std::string(e.get_type()) + ": " + e.get_msg());
+  } catch (const std::exception& e) {
+    return Status::Internal("cannot open search index " + dir + ": " + e.what());
+  }
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<SearchIndex>> SearchIndex::Open(const std::string& dir, SearchIndexOptions options) {
+  auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
+  impl->options = options;
+  impl->mem_tg = schema::make_term_generator();
+  bool fresh = false;
+  CHIRP_RETURN_IF_ERROR(impl->open_disk(&fresh));
+  impl->needs_rebuild = fresh;
+  Impl* raw = impl.get();
+  impl->writer = std::thread([raw] { raw->writer_loop(); });
+  return std::unique_ptr<SearchIndex>(new SearchIndex(std::move(impl)));
+}
+
+SearchIndex::SearchIndex(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+SearchIndex::~SearchIndex() {
+  {
+    std::lock_guard lk(impl_->queue_mu);
+    impl_->stop = true;
+  }
+  impl_->queue_cv.notify_all();
+  if (impl_->writer.joinable()) impl_->writer.join();
+}
+
+uint64_t SearchIndex::last_applied_seq() const { return impl_->committed_seq; }
+uint64_t SearchIndex::searchable_seq() const { return impl_->searchable_seq; }
+bool SearchIndex::needs_rebuild() const { return impl_->needs_rebuild; }
+uint64_t SearchIndex::doc_count() const { return impl_->committed_docs; }
+
+Status SearchIndex::apply(std::vector<IndexOp> ops) {
+  Impl& d = *impl_;
+  std::lock_guard ingest(d.ingest_mu);
+  {  // Backpressure: the memory index holds everything uncommitted, so bound it.
+    std::unique_lock lk(d.queue_mu);
+    d.committed_cv.wait(lk, [&] { return d.uncommitted < d.options.max_pending || d.stop; });
+    if (d.stop) return Status::Unavailable("search index is shutting down");
+  }
+  try {
+    // Done in chunks so readers never wait on mem_mu for long.
+    constexpr size_t kChunk = 256;
+    for (size_t begin = 0; begin < ops.size(); begin += kChunk) {
+      size_t end = std::min(ops.size(), begin + kChunk);
+      std::vector<WorkItem> items;
+      std::vector<Xapian::Document> docs;
+      uint64_t seq_floor = d.searchable_seq;
+      for (size_t i = begin; i < end; ++i) {
+        IndexOp& op = ops[i];
+        if (op.seq <= seq_floor) continue;  // already applied (replay after restart)
+        seq_floor = op.seq;
+        WorkItem item;
+        if (op.kind == IndexOp::kUpsertTweet) {
+          op.id = op.tweet.id;
+          // A tweet keeps its docid: pending (memory) first, then the disk.
+          // The handle is refreshed to the generation seen with the pending
+          // map, so a tweet evicted after a commit is always found on disk.
+          uint64_t gen = 0, epoch = 0;
+          {
+            std::lock_guard lk(d.mem_mu);
+            auto it = d.mem.upserts.find(op.id);
+            if (it != d.mem.upserts.end()) item.docid = it->second.docid;
+            gen = d.mem.committed_gen;
+            epoch = d.mem.epoch;
+          }
+          if (item.docid == 0) {
+            CHIRP_RETURN_IF_ERROR(d.refresh(d.lookup, gen, epoch));
+            Xapian::PostingIterator p = d.lookup.db->postlist_begin(schema::id_term(op.id));
+            if (p != d.lookup.db->postlist_end(schema::id_term(op.id))) item.docid = *p;
+          }
+          // Also look among this chunk's earlier ops (not yet in the map).
+          for (const auto& prev : items)
+            if (prev.op.kind == IndexOp::kUpsertTweet && prev.op.id == op.id) item.docid = prev.docid;
+          if (item.docid == 0) item.docid = d.allocator.allocate(op.id);
+          if (item.docid == 0) return Status::Internal("search index docid space exhausted: reset and rebuild");
+          docs.push_back(schema::build_document(op.tweet, item.docid, d.mem_tg));
+        } else {
+          docs.emplace_back();
+        }
+        item.allocator_state = d.allocator.serialise();
+        item.op = std::move(op);
+        items.push_back(std::move(item));
+      }
+      if (items.empty()) continue;
+      {
+        std::lock_guard lk(d.mem_mu);
+        for (size_t i = 0; i < items.size(); ++i) {
+          const IndexOp& op = items[i].op;
+          switch (op.kind) {
+            case IndexOp::kUpsertTweet:
+              d.mem.db.replace_document(schema::id_term(op.id), docs[i]);
+              ++d.mem.mem_added;
+              d.mem.upserts[op.id] = PendingDoc{op.seq, items[i].docid, op.tweet.author_id};
+              break;
+            case IndexOp::kDeleteTweet:
+              d.mem.db.delete_document(schema::id_term(op.id));
+              d.mem.upserts.erase(op.id);
+              d.mem.deleted_tweets[op.id] = op.seq;
+              break;
+            case IndexOp::kDeleteUser:
+              d.mem.db.delete_document(schema::author_term(op.id));
+              std::erase_if(d.mem.upserts, [&](const auto& kv) { return kv.second.author_id == op.id; });
+              d.mem.deleted_users[op.id] = op.seq;
+              break;
+          }
+          if (op.kind == IndexOp::kUpsertTweet && op.id > d.max_tweet_id) d.max_tweet_id = op.id;
+        }
+        d.searchable_seq = items.back().op.seq;
+      }
+      {
+        std::lock_guard lk(d.queue_mu);
+        d.uncommitted += items.size();
+        for (auto& item : items) d.queue.push_back(std::move(item));
+      }
+      d.queue_cv.notify_one();
+    }
+  } catch (const Xapian::Error& e) {
+    return Status::Internal("search apply failed: " + std::string(e.get_type()) + ": " + e.get_msg());
+  }
+  d.applied_cv.notify_all();
+  return Status::Ok();
+}
+
+Status SearchIndex::wait_until_applied(uint64_t seq, std::chrono::milliseconds timeout) {
+  Impl& d = *impl_;
+  std::unique_lock lk(d.ingest_mu);  // apply() holds it while it works
+  if (d.applied_cv.wait_for(lk, timeout, [&] { return d.searchable_seq >= seq; })) return Status::Ok();
+  return Status::Unavailable("seq " + std::to_string(seq) + " not searchable after " +
+                             std::to_string(timeout.count()) + " ms");
+}
+
+Status SearchIndex::flush() {
+  Impl& d = *impl_;
+  uint64_t target = d.searchable_seq;
+  std::unique_lock lk(d.queue_mu);
+  while (d.committed_seq < target) {
+    if (d.stop) return Status::Unavailable("search index is shutting down");
+    d.flush_wanted = true;
+    d.queue_cv.notify_one();
+    d.committed_cv.wait_for(lk, std::chrono::milliseconds(100));
+    if (!d.writer_status.ok() && d.committed_seq < target) return d.writer_status;
+  }
+  return Status::Ok();
+}
+
+Status SearchIndex::reset() {
+  Impl& d = *impl_;
+  std::lock_guard ingest(d.ingest_mu);
+  {
+    std::lock_guard lk(d.mem_mu);
+    d.mem.db = Xapian::WritableDatabase(std::string(), Xapian::DB_BACKEND_INMEMORY);
+    d.mem.mem_added = 0;
+    d.mem.upserts.clear();
+    d.mem.deleted_tweets.clear();
+    d.mem.deleted_users.clear();
+  }
+  d.allocator = DocidAllocator();
+  d.searchable_seq = 0;
+  d.max_tweet_id = 0;
+  std::unique_lock lk(d.queue_mu);
+  uint64_t before = d.resets_done;
+  WorkItem item;
+  item.reset = true;
+  d.queue.push_back(std::move(item));
+  d.queue_cv.notify_one();
+  d.committed_cv.wait(lk, [&] { return d.resets_done > before || d.stop; });
+  return d.writer_status;
+}
+
+}  // namespace chirp::search

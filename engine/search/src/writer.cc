@@ -1,0 +1,174 @@
+// The writer thread: the only user of the WritableDatabase. It replays the
+// ingest path's WorkItems into glass and commits in large batches (Xapian
+// commits cost far too much to run per tweet), storing the last seq and the
+// docid allocator in the same commit. After a commit it evicts the committed
+// tweets from the memory index and drops the committed deletes from the
+// query-time filters.
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+
+#include "index_impl.h"
+#include "schema.h"
+
+namespace chirp::search {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+void write_item(Xapian::WritableDatabase& db, Xapian::TermGenerator& tg, const WorkItem& item) {
+  const IndexOp& op = item.op;
+  switch (op.kind) {
+    case IndexOp::kUpsertTweet:
+      db.replace_document(item.docid, schema::build_document(op.tweet, item.docid, tg));
+      break;
+    case IndexOp::kDeleteTweet:
+      db.delete_document(schema::id_term(op.id));
+      break;
+    case IndexOp::kDeleteUser:
+      db.delete_document(schema::author_term(op.id));
+      break;
+  }
+}
+
+}  // namespace
+
+void SearchIndex::Impl::writer_loop() {
+  Xapian::TermGenerator tg = schema::make_term_generator();
+  auto attach_spelling = [&] {
+    if (options.spelling && wdb) {
+      tg.set_database(*wdb);
+      tg.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
+    }
+  };
+  attach_spelling();
+  std::vector<WorkItem> written;  // in glass, not yet committed
+  auto deadline = Clock::time_point::max();
+
+  auto commit = [&]() -> bool {
+    try {
+      wdb->set_metadata(schema::kMetaLastSeq, std::to_string(written.back().op.seq));
+      wdb->set_metadata(schema::kMetaAllocator, written.back().allocator_state);
+      wdb->commit();
+    } catch (const Xapian::Error& e) {
+      spdlog::error("search index commit failed ({}: {}); will retry", e.get_type(), e.get_msg());
+      std::lock_guard lk(queue_mu);
+      writer_status = Status::Internal("search index commit failed: " + e.get_msg());
+      return false;
+    }
+    {
+      std::lock_guard lk(mem_mu);
+      ++mem.committed_gen;
+      committed_seq = written.back().op.seq;
+      committed_docs = wdb->get_doccount();
+      for (const WorkItem& item : written) {
+        const IndexOp& op = item.op;
+        if (op.kind == IndexOp::kUpsertTweet) {
+          auto it = mem.upserts.find(op.id);
+          if (it != mem.upserts.end() && it->second.seq == op.seq) {
+            mem.db.delete_document(schema::id_term(op.id));
+            mem.upserts.erase(it);
+          }
+        } else {
+          auto& filter = op.kind == IndexOp::kDeleteTweet ? mem.deleted_tweets : mem.deleted_users;
+          auto it = filter.find(op.id);
+          if (it != filter.end() && it->second == op.seq) filter.erase(it);
+        }
+      }
+      // InMemory keeps deleted slots; start afresh whenever it empties.
+      if (mem.upserts.empty() && mem.mem_added > 0) {
+        mem.db = Xapian::WritableDatabase(std::string(), Xapian::DB_BACKEND_INMEMORY);
+        mem.mem_added = 0;
+      }
+    }
+    std::lock_guard lk(queue_mu);
+    uncommitted -= std::min(uncommitted, written.size());
+    writer_status = Status::Ok();
+    written.clear();
+    deadline = Clock::time_point::max();
+    return true;
+  };
+
+  auto do_reset = [&] {
+    written.clear();
+    deadline = Clock::time_point::max();
+    try {
+      wdb->close();
+    } catch (const Xapian::Error&) {
+    }
+    wdb.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    bool fresh = false;
+    Status st = open_disk(&fresh);
+    if (!st.ok()) spdlog::error("search index reset failed: {}", st.message());
+    allocator = DocidAllocator();  // the ingest path already reset its copy
+    attach_spelling();
+    {
+      std::lock_guard lk(mem_mu);
+      ++mem.epoch;
+      ++mem.committed_gen;
+    }
+    std::lock_guard lk(queue_mu);
+    writer_status = st;
+    uncommitted = 0;
+    ++resets_done;
+  };
+
+  std::unique_lock lk(queue_mu);
+  while (true) {
+    queue_cv.wait_until(lk, deadline, [&] {
+      return !queue.empty() || stop || flush_wanted || Clock::now() >= deadline;
+    });
+    std::deque<WorkItem> batch;
+    batch.swap(queue);
+    bool want_flush = flush_wanted;
+    bool stopping = stop;
+    lk.unlock();
+
+    for (WorkItem& item : batch) {
+      if (item.reset) {
+        do_reset();
+        continue;
+      }
+      if (!wdb) continue;
+      try {
+        write_item(*wdb, tg, item);
+      } catch (const Xapian::Error& e) {
+        // The memory index still serves it; the next commit retries the batch's metadata.
+        spdlog::error("search index write failed for seq {} ({}: {})", item.op.seq, e.get_type(), e.get_msg());
+      }
+      if (written.empty()) deadline = Clock::now() + options.commit_interval;
+      written.push_back(std::move(item));
+      written.back().op.tweet = TweetDocument();  // only ids and seqs are needed from here on
+    }
+    if (!written.empty() && wdb &&
+        (written.size() >= options.commit_docs || Clock::now() >= deadline || want_flush || stopping)) {
+      if (!commit() && !stopping) deadline = Clock::now() + options.commit_interval;
+    }
+    committed_cv.notify_all();
+    lk.lock();
+    if (want_flush && queue.empty() && (written.empty() || !writer_status.ok())) flush_wanted = false;
+    if (stopping && queue.empty()) break;
+  }
+  lk.unlock();
+  committed_cv.notify_all();
+}
+
+Status SearchIndex::Impl::refresh(ReaderHandle& h, uint64_t gen, uint64_t epoch) const {
+  try {
+    if (!h.db || h.epoch != epoch) {
+      h.db = std::make_unique<Xapian::Database>(dir);
+    } else if (h.gen < gen) {
+      h.db->reopen();
+    }
+    h.gen = std::max(h.gen, gen);
+    h.epoch = epoch;
+  } catch (const Xapian::Error& e) {
+    h.db.reset();
+    return Status::Internal("cannot open search index for reading: " + std::string(e.get_type()) + ": " + e.get_msg());
+  }
+  return Status::Ok();
+}
+
+}  // namespace chirp::search

@@ -1,0 +1,32 @@
+#include <catch2/catch.hpp>
+
+#include "chirp/search/highlight.h"
+#include "test_util.h"
+
+using namespace chirp::search;
+
+TEST_CASE("highlight: matched words, stems, prefixes and entities", "[search][highlight]") {
+  auto t = testing::tweet(testing::kEpoch2020Ms, 1, 1, "alice", "Runners run fast #Marathon with @bob today");
+  auto q = parse_query("run #marathon @bob tod*");
+  REQUIRE(q.ok());
+  Ranges r = find_highlights(t, q->highlight);
+  // "Runners" stems to "runner", not "run": only the exact / same-stem words.
+  CHECK(r == Ranges{{8, 11}, {17, 26}, {32, 36}, {37, 42}});
+  CHECK(highlight(t.text, r, "[", "]") == "Runners [run] fast [#Marathon] with [@bob] [today]");
+}
+
+TEST_CASE("highlight: code-point offsets in non-ASCII text", "[search][highlight]") {
+  auto t = testing::tweet(testing::kEpoch2020Ms, 1, 1, "alice", "caf\xc3\xa9 cr\xc3\xa8me br\xc3\xbbl\xc3\xa9" "e");
+  auto q = parse_query("cr\xc3\xa8me");
+  REQUIRE(q.ok());
+  Ranges r = find_highlights(t, q->highlight);
+  CHECK(r == Ranges{{5, 10}});
+  CHECK(highlight(t.text, r) == "caf\xc3\xa9 <em>cr\xc3\xa8me</em> br\xc3\xbbl\xc3\xa9" "e");
+}
+
+TEST_CASE("highlight: excluded words are not marked", "[search][highlight]") {
+  auto t = testing::tweet(testing::kEpoch2020Ms, 1, 1, "alice", "cats and dogs");
+  auto q = parse_query("cats -dogs");
+  REQUIRE(q.ok());
+  CHECK(find_highlights(t, q->highlight) == Ranges{{0, 4}});
+}
