@@ -110,6 +110,8 @@ void write_operation(Writer& w, const std::string& service, const Route& r, std:
   str(w, operation_id(r));
   w.Key("summary");
   str(w, d.summary);
+  w.Key("description");
+  str(w, d.description.empty() ? d.summary : d.description);
   w.Key("tags");
   w.StartArray();
   str(w, service);
@@ -268,6 +270,13 @@ std::string openapi_json(const std::vector<RouteTable>& tables, const OpenApiInf
   str(w, info.version);
   w.Key("description");
   str(w, info.description);
+  w.Key("contact");
+  w.StartObject();
+  w.Key("name");
+  str(w, info.contact_name);
+  w.Key("url");
+  str(w, info.contact_url);
+  w.EndObject();
   w.EndObject();
   w.Key("servers");
   w.StartArray();

@@ -16,6 +16,8 @@ struct OpenApiInfo {
   std::string_view title = "chirp API";
   std::string_view version = "1.0.0";
   std::string_view description = "Microblogging backend with an embedded search engine.";
+  std::string_view contact_name = "chirp maintainers";
+  std::string_view contact_url = "/docs";
 };
 
 // The whole document as compact JSON. Routes with doc.hidden are left out.

@@ -61,6 +61,7 @@ struct ResponseSpec {
 
 struct RouteDoc {
   std::string_view summary;
+  std::string_view description = {};  // longer text; the summary is used when empty
   std::vector<ParamSpec> params = {};  // path params are added automatically if omitted
   const BodySchema* request = nullptr;  // JSON body, shared with the decoder
   std::vector<ResponseSpec> responses = {};  // success responses
