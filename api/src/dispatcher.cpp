@@ -52,6 +52,12 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+HttpResponse too_many(const RateDecision& d) {
+  HttpResponse r = error_response(429, "rate_limited", "too many requests, retry later");
+  r.set_header("Retry-After", std::to_string(d.retry_after_s));
+  return r;
+}
+
 bool accepts_html(std::string_view accept) { return accept.find("text/html") != std::string_view::npos; }
 
 std::shared_ptr<spdlog::logger> default_logger() {
@@ -139,6 +145,13 @@ HttpResponse Dispatcher::handle(HttpRequest& req) {
 
 HttpResponse Dispatcher::route(HttpRequest& req, RequestContext& ctx, int& slot) {
   RouteMatch m = router_->match(req);
+  if (m.kind != RouteMatch::Kind::kFound && limiter_->enabled()) {
+    // Unmatched requests (scanners, static files) share the default bucket.
+    RateDecision d = limiter_->take(req.client_ip, RateClass::kDefault);
+    if (!d.allowed) {
+      return too_many(d);
+    }
+  }
   if (m.kind == RouteMatch::Kind::kNotFound) return fallback(req);
   if (m.kind == RouteMatch::Kind::kMethodNotAllowed) {
     HttpResponse r = error_response(405, "method_not_allowed",
@@ -153,9 +166,7 @@ HttpResponse Dispatcher::route(HttpRequest& req, RequestContext& ctx, int& slot)
   if (route.rate != RateClass::kNone && limiter_->enabled()) {
     RateDecision d = limiter_->take(req.client_ip, route.rate);
     if (!d.allowed) {
-      HttpResponse r = error_response(429, "rate_limited", "too many requests, retry later");
-      r.set_header("Retry-After", std::to_string(d.retry_after_s));
-      return r;
+      return too_many(d);
     }
   }
 
@@ -183,9 +194,7 @@ HttpResponse Dispatcher::route(HttpRequest& req, RequestContext& ctx, int& slot)
       if (route.rate != RateClass::kNone && limiter_->enabled()) {
         RateDecision d = limiter_->take_account(ctx.principal->account_id);
         if (!d.allowed) {
-          HttpResponse r = error_response(429, "rate_limited", "too many requests, retry later");
-          r.set_header("Retry-After", std::to_string(d.retry_after_s));
-          return r;
+          return too_many(d);
         }
       }
     }

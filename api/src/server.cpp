@@ -2,6 +2,8 @@
 // HttpRequest / HttpResponse, keep-alive and close handling.
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <mutex>
 #include <unordered_map>
@@ -31,18 +33,38 @@ namespace {
 using namespace Pistache;
 
 // A response header whose name is only known at run time. Pistache 0.0.5
-// writes only typed headers (raw ones are dropped on output).
+// writes only typed headers (raw ones are dropped on output) and keeps one
+// header per name, so a repeated header (two Set-Cookie) is one object that
+// writes each value on its own line.
 class DynHeader : public Http::Header::Header {
  public:
-  DynHeader(std::string name, std::string value) : name_(std::move(name)), value_(std::move(value)) {}
+  DynHeader(std::string name, std::string value) : name_(std::move(name)) { values_.push_back(std::move(value)); }
   const char* name() const override { return name_.c_str(); }
-  void write(std::ostream& os) const override { os << value_; }
+  void write(std::ostream& os) const override {
+    for (size_t i = 0; i < values_.size(); ++i) {
+      if (i > 0) os << "\r\n" << name_ << ": ";
+      os << values_[i];
+    }
+  }
   uint64_t hash() const override { return 0; }  // only used by typed get<>(), never for these
+  void add_value(std::string v) { values_.push_back(std::move(v)); }
+  const std::string& header_name() const { return name_; }
 
  private:
   std::string name_;
-  std::string value_;
+  std::vector<std::string> values_;
 };
+
+// Header names must be tokens and values free of CR, LF and NUL: a handler
+// echoing user input into a header must not be able to split the response.
+bool safe_header(std::string_view name, std::string_view value) {
+  if (name.empty()) return false;
+  for (char c : name)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) return false;
+  for (char c : value)
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+  return true;
+}
 
 // Sent on every response. The CSP forbids inline scripts; Swagger UI needs
 // inline styles and data: images.
@@ -193,9 +215,24 @@ class PistacheHandler : public Http::Handler {
     auto& h = w.headers();
     h.remove<Http::Header::Connection>();
     h.add<Http::Header::Connection>(close ? Http::ConnectionControl::Close : Http::ConnectionControl::KeepAlive);
-    for (const auto& [k, v] : kSecurityHeaders) h.add(security_header(k, v));
+    // A handler's own header (a stricter CSP, say) replaces the default.
+    for (const auto& [k, v] : kSecurityHeaders)
+      if (resp.find_header(k) == nullptr) h.add(security_header(k, v));
     if (!resp.content_type.empty()) h.add(std::make_shared<DynHeader>("Content-Type", std::move(resp.content_type)));
-    for (auto& [k, v] : resp.headers) h.add(std::make_shared<DynHeader>(std::move(k), std::move(v)));
+    std::vector<std::shared_ptr<DynHeader>> added;
+    for (auto& [k, v] : resp.headers) {
+      if (!safe_header(k, v)) {
+        spdlog::warn("dropped unsafe response header '{}'", k.substr(0, 64));
+        continue;
+      }
+      auto same = std::find_if(added.begin(), added.end(), [&](const auto& d) { return iequals(d->header_name(), k); });
+      if (same != added.end()) {
+        (*same)->add_value(std::move(v));
+      } else {
+        added.push_back(std::make_shared<DynHeader>(std::move(k), std::move(v)));
+        h.add(added.back());
+      }
+    }
     auto sent = w.send(static_cast<Http::Code>(resp.status), resp.body);
     if (close)
       if (auto peer = w.getPeer()) close_after_write(sent, peer);

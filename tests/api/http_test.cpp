@@ -56,6 +56,17 @@ RouteTable test_table() {
                             std::string("c2"));
                       },
                       AuthMode::kNone, RateClass::kDefault, {.summary = "items", .paginated = true}});
+  t.routes.push_back({Method::kGet, "/api/v1/test/headers",
+                      [](const HttpRequest& req, RequestContext&) {
+                        HttpResponse r = HttpResponse::json(200, "{}");
+                        r.headers.emplace_back("Set-Cookie", "a=1; HttpOnly; SameSite=Strict");
+                        r.headers.emplace_back("Set-Cookie", "b=2; SameSite=Strict");
+                        r.headers.emplace_back("X-Echo", std::string(req.header("X-In")));
+                        r.headers.emplace_back("Referrer-Policy", "same-origin");
+                        if (req.query_param("evil")) r.headers.emplace_back("X-Evil", "x\r\nSet-Cookie: evil=1");
+                        return r;
+                      },
+                      AuthMode::kNone, RateClass::kDefault, {.summary = "headers"}});
   t.routes.push_back({Method::kGet, "/api/v1/test/me",
                       [](const HttpRequest&, RequestContext& ctx) {
                         return HttpResponse::json(200, "{\"u\":\"" + ctx.principal->username + "\"}");
@@ -395,4 +406,32 @@ TEST_CASE("connection state is released when clients go away", "[http]") {
     if (open != 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   CHECK(open == 0);
+}
+
+TEST_CASE("repeated response headers are all sent; header injection is refused", "[http]") {
+  TestServer s;
+  HttpClient c(s.url());
+  Reply r = c.get("/api/v1/test/headers", {"X-In: plain"});
+  CHECK(r.status == 200);
+  int cookies = 0;
+  for (const auto& [k, v] : r.headers)
+    if (k == "set-cookie") ++cookies;
+  CHECK(cookies == 2);
+  CHECK(r.header("x-echo") == "plain");
+  CHECK(r.header("referrer-policy") == "same-origin");  // a handler's header replaces the default
+  // A header value with CR LF (say, user input decoded by a careless handler) is dropped on output.
+  std::string out =
+      raw_exchange(s.port, "GET /api/v1/test/headers?evil=1 HTTP/1.1\r\nX-In: a\r\nConnection: close\r\n\r\n", 3000);
+  CHECK(out.find("HTTP/1.1 200") == 0);
+  CHECK(out.find("X-Echo: a\r\n") != std::string::npos);
+  CHECK(out.find("evil=1") == std::string::npos);
+  CHECK(out.find("X-Evil") == std::string::npos);
+}
+
+TEST_CASE("unmatched requests are rate limited too", "[http]") {
+  TestServer s(true, [](ServerConfig& c) { c.rate_limit.per_ip = {0.001, 3.0}; });
+  HttpClient c(s.url());
+  for (int i = 0; i < 3; ++i) CHECK(c.get("/api/v1/nope").status == 404);
+  check_error(c.get("/api/v1/nope"), 429, "rate_limited");
+  CHECK(c.get("/health").status == 200);
 }
