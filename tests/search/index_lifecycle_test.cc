@@ -165,6 +165,7 @@ TEST_CASE("concurrency: searches from several threads while indexing", "[search]
   SearchIndexOptions o;
   o.commit_docs = 400;  // many commits: reopen and DatabaseModifiedError paths
   o.commit_interval = 50ms;
+  o.max_stale = 100;    // and memory-index rebuilds
   IndexFixture fx(o);
   constexpr int kTweets = 3000;
   std::atomic<bool> done{false};

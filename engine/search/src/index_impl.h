@@ -32,7 +32,7 @@ struct WorkItem {
 struct PendingDoc {
   uint64_t seq;
   uint32_t docid;
-  uint64_t author_id;
+  TweetDocument tweet;  // to rebuild the memory index without committed tweets
 };
 
 // Applied-but-uncommitted state, guarded by mem_mu.
@@ -43,7 +43,12 @@ struct MemoryState {
   std::unordered_map<uint64_t, uint64_t> deleted_users;   // user id -> seq, until committed
   uint64_t committed_gen = 0;   // bumped after every disk commit
   uint64_t epoch = 0;           // bumped by reset(): handles must be recreated, not reopened
-  Xapian::docid mem_added = 0;  // documents ever added to db (for compaction)
+  Xapian::docid mem_added = 0;  // documents ever added to db
+  // Committed tweets still in db. Deleting one from an InMemory database costs
+  // a walk of every posting list it is in, so committed tweets are left there
+  // (the merge drops them as duplicates of their disk copy) and the memory
+  // index is rebuilt from `upserts` once they outnumber the pending ones.
+  size_t stale = 0;
 };
 
 // A read handle on the disk index, checked out by one search at a time.
@@ -90,6 +95,7 @@ struct SearchIndex::Impl {
   mutable std::vector<std::unique_ptr<ReaderHandle>> pool;
 
   void writer_loop();
+  void rebuild_memory();
   Status open_disk(bool* created_or_corrupt);
   Status refresh(ReaderHandle& h, uint64_t gen, uint64_t epoch) const;
 };

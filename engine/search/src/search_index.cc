@@ -163,7 +163,7 @@ Status SearchIndex::apply(std::vector<IndexOp> ops) {
             case IndexOp::kUpsertTweet:
               d.mem.db.replace_document(schema::id_term(op.id), docs[i]);
               ++d.mem.mem_added;
-              d.mem.upserts[op.id] = PendingDoc{op.seq, items[i].docid, op.tweet.author_id};
+              d.mem.upserts[op.id] = PendingDoc{op.seq, items[i].docid, op.tweet};
               break;
             case IndexOp::kDeleteTweet:
               d.mem.db.delete_document(schema::id_term(op.id));
@@ -172,7 +172,7 @@ Status SearchIndex::apply(std::vector<IndexOp> ops) {
               break;
             case IndexOp::kDeleteUser:
               d.mem.db.delete_document(schema::author_term(op.id));
-              std::erase_if(d.mem.upserts, [&](const auto& kv) { return kv.second.author_id == op.id; });
+              std::erase_if(d.mem.upserts, [&](const auto& kv) { return kv.second.tweet.author_id == op.id; });
               d.mem.deleted_users[op.id] = op.seq;
               break;
           }
@@ -216,6 +216,33 @@ Status SearchIndex::flush() {
   return Status::Ok();
 }
 
+void SearchIndex::Impl::rebuild_memory() {
+  // Holding ingest_mu freezes `upserts` (only apply adds to it) while the new
+  // database is built; searches keep using the old one until the swap. Only
+  // try: apply() and reset() may hold it while waiting for this very thread,
+  // and the next commit tries again.
+  std::unique_lock ingest(ingest_mu, std::try_to_lock);
+  if (!ingest.owns_lock()) return;
+  std::vector<std::pair<uint64_t, PendingDoc>> pending;
+  {
+    std::lock_guard lk(mem_mu);
+    if (mem.stale == 0) return;
+    pending.assign(mem.upserts.begin(), mem.upserts.end());
+  }
+  Xapian::WritableDatabase fresh(std::string(), Xapian::DB_BACKEND_INMEMORY);
+  Xapian::TermGenerator tg = schema::make_term_generator();
+  for (const auto& [id, p] : pending) fresh.replace_document(schema::id_term(id), schema::build_document(p.tweet, p.docid, tg));
+  std::lock_guard lk(mem_mu);
+  // Commits may have evicted some meanwhile: drop those again.
+  for (const auto& [id, p] : pending) {
+    auto it = mem.upserts.find(id);
+    if (it == mem.upserts.end() || it->second.seq != p.seq) fresh.delete_document(schema::id_term(id));
+  }
+  mem.db = fresh;
+  mem.mem_added = pending.size();
+  mem.stale = 0;
+}
+
 Status SearchIndex::reset() {
   Impl& d = *impl_;
   std::lock_guard ingest(d.ingest_mu);
@@ -223,6 +250,7 @@ Status SearchIndex::reset() {
     std::lock_guard lk(d.mem_mu);
     d.mem.db = Xapian::WritableDatabase(std::string(), Xapian::DB_BACKEND_INMEMORY);
     d.mem.mem_added = 0;
+    d.mem.stale = 0;
     d.mem.upserts.clear();
     d.mem.deleted_tweets.clear();
     d.mem.deleted_users.clear();

@@ -46,6 +46,7 @@ void SearchIndex::Impl::writer_loop() {
   auto deadline = Clock::time_point::max();
 
   auto commit = [&]() -> bool {
+    bool rebuild = false;
     try {
       wdb->set_metadata(schema::kMetaLastSeq, std::to_string(written.back().op.seq));
       wdb->set_metadata(schema::kMetaAllocator, written.back().allocator_state);
@@ -66,8 +67,8 @@ void SearchIndex::Impl::writer_loop() {
         if (op.kind == IndexOp::kUpsertTweet) {
           auto it = mem.upserts.find(op.id);
           if (it != mem.upserts.end() && it->second.seq == op.seq) {
-            mem.db.delete_document(schema::id_term(op.id));
             mem.upserts.erase(it);
+            ++mem.stale;
           }
         } else {
           auto& filter = op.kind == IndexOp::kDeleteTweet ? mem.deleted_tweets : mem.deleted_users;
@@ -79,13 +80,19 @@ void SearchIndex::Impl::writer_loop() {
       if (mem.upserts.empty() && mem.mem_added > 0) {
         mem.db = Xapian::WritableDatabase(std::string(), Xapian::DB_BACKEND_INMEMORY);
         mem.mem_added = 0;
+        mem.stale = 0;
       }
+      rebuild = mem.stale > options.max_stale && mem.stale > mem.upserts.size();
     }
-    std::lock_guard lk(queue_mu);
-    uncommitted -= std::min(uncommitted, written.size());
-    writer_status = Status::Ok();
+    {
+      std::lock_guard lk(queue_mu);
+      uncommitted -= std::min(uncommitted, written.size());
+      writer_status = Status::Ok();
+    }
     written.clear();
     deadline = Clock::time_point::max();
+    committed_cv.notify_all();
+    if (rebuild) rebuild_memory();
     return true;
   };
 

@@ -37,6 +37,7 @@ struct SearchIndexOptions {
   std::chrono::milliseconds commit_interval{1000};  // max age of an uncommitted op
   size_t commit_docs = 20000;       // commit after this many ops
   size_t max_pending = 200000;      // apply() waits while more ops are uncommitted
+  size_t max_stale = 4096;          // rebuild the memory index past this many committed tweets in it
   bool spelling = true;             // keep Xapian spelling data for suggestions
   QueryLimits limits;
   // Relevance = BM25 + recency_boost * 2^(-age / recency_half_life).
