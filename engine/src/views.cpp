@@ -1,7 +1,10 @@
 #include "views.h"
 
+#include <algorithm>
 #include <ctime>
+#include <type_traits>
 
+#include "chirp/storage/codec.h"
 #include "cursor.h"
 
 namespace chirp::engine {
@@ -41,10 +44,16 @@ std::vector<storage::EntityRecord> to_entity_records(const text::Entities& e) {
   return out;
 }
 
-text::Entities to_entities(const std::vector<storage::EntityRecord>& records) {
+namespace {
+template <class Records>
+text::Entities entities_of(Records&& records) {
   text::Entities e;
-  for (const storage::EntityRecord& r : records) {
-    text::Entity x{r.value, r.start, r.end};
+  for (auto& r : records) {
+    text::Entity x{{}, r.start, r.end};
+    if constexpr (std::is_rvalue_reference_v<Records&&>)
+      x.value = std::move(r.value);
+    else
+      x.value = r.value;
     switch (r.kind) {
       case storage::EntityRecord::kHashtag: e.hashtags.push_back(std::move(x)); break;
       case storage::EntityRecord::kMention: e.mentions.push_back(std::move(x)); break;
@@ -54,47 +63,98 @@ text::Entities to_entities(const std::vector<storage::EntityRecord>& records) {
   }
   return e;
 }
+}  // namespace
 
-const storage::UserRecord* TweetHydrator::author(uint64_t user_id) {
-  auto it = users_.find(user_id);
-  if (it != users_.end()) return &it->second;
-  storage::UserRecord r;
-  if (!store_.users.get(txn_, user_id, &r).ok()) return nullptr;
-  return &users_.emplace(user_id, std::move(r)).first->second;
+text::Entities to_entities(const std::vector<storage::EntityRecord>& records) {
+  return entities_of(records);
+}
+
+text::Entities to_entities(std::vector<storage::EntityRecord>&& records) {
+  return entities_of(std::move(records));
+}
+
+Status TweetHydrator::lookup(std::optional<storage::Cursor>& cursor, const storage::Table& table,
+                             uint64_t id, std::string_view* value) {
+  if (!cursor) cursor.emplace(txn_, table);
+  char key[8];
+  for (int i = 7; i >= 0; --i, id >>= 8) key[i] = static_cast<char>(id & 0xff);
+  const std::string_view k(key, sizeof key);
+  if (!cursor->seek(k)) {
+    if (!cursor->status().ok()) return cursor->status();
+    return Status::NotFound(table.name);
+  }
+  if (cursor->key() != k) return Status::NotFound(table.name);
+  *value = cursor->value();
+  return Status::Ok();
+}
+
+const TweetHydrator::Author& TweetHydrator::author(uint64_t user_id) {
+  for (const Author& a : authors_)
+    if (a.id == user_id) return a;
+  if (authors_.empty()) authors_.reserve(4);
+  Author& a = authors_.emplace_back(Author{user_id, false, {}, {}});
+  std::string_view v;
+  if (lookup(user_cursor_, store_.users.table(), user_id, &v).ok() &&
+      storage::decode(v, &scratch_).ok()) {
+    a.found = true;
+    a.username = scratch_.username;
+    a.display_name = scratch_.display_name;
+  }
+  return a;
+}
+
+// Everything but text and entities.
+void TweetHydrator::fill(Tweet& t, const storage::TweetRecord& r) {
+  t.id = r.id;
+  t.author_id = r.author_id;
+  {
+    const Author& a = author(r.author_id);
+    if (a.found) {
+      t.username = a.username;
+      t.display_name = a.display_name;
+    }
+  }
+  t.created_at_ms = r.created_at_ms;
+  if (r.in_reply_to_id != 0) {
+    ReplyRef ref{r.in_reply_to_id, ""};
+    const Author& p = author(r.in_reply_to_user_id);
+    if (p.found) ref.username = p.username;
+    t.in_reply_to = std::move(ref);
+  }
+  t.like_count = r.like_count;
+  t.reply_count = r.reply_count;
 }
 
 Tweet TweetHydrator::hydrate(const storage::TweetRecord& r) {
   Tweet t;
-  t.id = r.id;
-  t.author_id = r.author_id;
-  if (const storage::UserRecord* a = author(r.author_id)) {
-    t.username = a->username;
-    t.display_name = a->display_name;
-  }
+  fill(t, r);
   t.text = r.text;
-  t.created_at_ms = r.created_at_ms;
-  if (r.in_reply_to_id != 0) {
-    ReplyRef ref{r.in_reply_to_id, ""};
-    if (const storage::UserRecord* p = author(r.in_reply_to_user_id)) ref.username = p->username;
-    t.in_reply_to = std::move(ref);
-  }
   t.entities = to_entities(r.entities);
-  t.like_count = r.like_count;
-  t.reply_count = r.reply_count;
+  return t;
+}
+
+Tweet TweetHydrator::hydrate(storage::TweetRecord&& r) {
+  Tweet t;
+  fill(t, r);
+  t.text = std::move(r.text);
+  t.entities = to_entities(std::move(r.entities));
   return t;
 }
 
 Result<Tweet> TweetHydrator::load(uint64_t tweet_id) {
-  storage::TweetRecord r;
-  Status s = store_.tweets.get(txn_, tweet_id, &r);
+  std::string_view v;
+  Status s = lookup(tweet_cursor_, store_.tweets.table(), tweet_id, &v);
   if (s.code() == Code::kNotFound) return Status::NotFound("no such tweet");
   if (!s.ok()) return s;
-  return hydrate(r);
+  storage::TweetRecord r;
+  CHIRP_RETURN_IF_ERROR(storage::decode(v, &r));
+  return hydrate(std::move(r));
 }
 
 Page<Tweet> tweet_page(const storage::Store& store, MDB_txn* txn, const std::vector<uint64_t>& ids,
                        size_t limit) {
   Page<Tweet> page;
+  page.items.reserve(std::min(ids.size(), limit));
   TweetHydrator h(store, txn);
   for (size_t i = 0; i < ids.size() && i < limit; ++i) {
     auto t = h.load(ids[i]);

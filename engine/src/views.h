@@ -1,7 +1,9 @@
 // Turning stored records into the engine's public values.
 #pragma once
 
-#include <unordered_map>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "chirp/engine/types.h"
 #include "chirp/storage/tables.h"
@@ -12,20 +14,45 @@ User to_user(const storage::UserRecord& r);
 std::vector<storage::EntityRecord> to_entity_records(const text::Entities& e);
 text::Entities to_entities(const std::vector<storage::EntityRecord>& records);
 
+text::Entities to_entities(std::vector<storage::EntityRecord>&& records);
+
 // Builds Tweet values inside one read (or write) transaction, looking up each
-// author once per hydrator.
+// author once per hydrator. A page has few distinct authors (often one), so
+// they sit in a small vector searched linearly; only the two fields a Tweet
+// shows are kept, and user records are decoded into one scratch record whose
+// string buffers are reused.
+//
+// Lookups go through one LMDB cursor per table instead of mdb_get: a cursor
+// that is already on the leaf page holding the next key skips the descent
+// from the root (LMDB's mdb_cursor_set checks the current page first), and a
+// page's tweets are usually neighbours (a home timeline is the newest tweets
+// of everyone followed). A hydrator must not outlive its transaction.
 class TweetHydrator {
  public:
   TweetHydrator(const storage::Store& store, MDB_txn* txn) : store_(store), txn_(txn) {}
   Tweet hydrate(const storage::TweetRecord& r);
+  Tweet hydrate(storage::TweetRecord&& r);  // moves the text and entities out of r
   // Loads and hydrates; NotFound if the tweet is gone.
   Result<Tweet> load(uint64_t tweet_id);
 
  private:
-  const storage::UserRecord* author(uint64_t user_id);
+  struct Author {
+    uint64_t id;
+    bool found;
+    std::string username;
+    std::string display_name;
+  };
+  const Author& author(uint64_t user_id);
+  void fill(Tweet& t, const storage::TweetRecord& r);
+  // The value under `id` in `table` through `cursor` (opened on first use).
+  Status lookup(std::optional<storage::Cursor>& cursor, const storage::Table& table, uint64_t id,
+                std::string_view* value);
   const storage::Store& store_;
   MDB_txn* txn_;
-  std::unordered_map<uint64_t, storage::UserRecord> users_;
+  std::optional<storage::Cursor> tweet_cursor_;
+  std::optional<storage::Cursor> user_cursor_;
+  std::vector<Author> authors_;
+  storage::UserRecord scratch_;
 };
 
 // Hydrates tweet ids into a page; ids beyond `limit` mean there is a next page.
