@@ -1,5 +1,7 @@
 // Dispatcher: the socket-free request pipeline.
 #include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <exception>
 #include <random>
 #include <thread>
@@ -60,10 +62,14 @@ HttpResponse too_many(const RateDecision& d) {
 
 bool accepts_html(std::string_view accept) { return accept.find("text/html") != std::string_view::npos; }
 
-std::shared_ptr<spdlog::logger> default_logger() {
+std::shared_ptr<spdlog::logger> default_logger(LogFormat format) {
   if (auto l = spdlog::get("chirp.access")) return l;
   auto l = std::make_shared<spdlog::logger>("chirp.access", std::make_shared<spdlog::sinks::stdout_sink_mt>());
-  l->set_pattern("%v");
+  // JSON lines are complete objects built by access_log(); text lines get a time stamp.
+  if (format == LogFormat::kJson)
+    l->set_pattern("%v");
+  else
+    l->set_pattern("[%Y-%m-%d %H:%M:%S.%e] %v");
   spdlog::register_logger(l);
   return l;
 }
@@ -84,7 +90,7 @@ Dispatcher::Dispatcher(ServerConfig cfg, std::vector<RouteTable> tables)
                        [this] { return static_cast<double>(open_connections()); }});
   limiter_ = std::make_unique<RateLimiter>(cfg_.rate_limit, cfg_.clock);
   openapi_ = openapi_json(tables_);
-  log_ = cfg_.logger ? cfg_.logger : default_logger();
+  log_ = cfg_.logger ? cfg_.logger : default_logger(cfg_.log_format);
 }
 
 Dispatcher::~Dispatcher() = default;
@@ -221,7 +227,19 @@ void Dispatcher::access_log(const HttpRequest& req, std::string_view rid, int st
     rapidjson::StringBuffer sb;
     rapidjson::Writer<rapidjson::StringBuffer> w(sb);
     auto s = [&](std::string_view v) { w.String(v.data(), static_cast<rapidjson::SizeType>(v.size())); };
+    // RFC 3339 UTC with milliseconds, like the other JSON log lines.
+    const auto now = std::chrono::system_clock::now();
+    const std::time_t t = std::chrono::system_clock::to_time_t(now);
+    const int ms = static_cast<int>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char when[32];
+    std::snprintf(when, sizeof when, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
     w.StartObject();
+    w.Key("time");
+    w.String(when);
     w.Key("type");
     s("access");
     w.Key("request_id");

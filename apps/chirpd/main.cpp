@@ -11,6 +11,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "chirp/api/logging.h"
 #include "chirp/api/options.h"
 #include "chirp/api/server.h"
 
@@ -25,8 +26,7 @@ int main(int argc, char** argv) {
     std::cout << chirp::api::chirpd_usage();
     return 0;
   }
-  if (opts->log_format == chirp::api::LogFormat::kJson)
-    spdlog::set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%v"})", spdlog::pattern_time_type::utc);
+  chirp::api::configure_logging(opts->log_format);
 
   sigset_t stop_signals;
   sigemptyset(&stop_signals);

@@ -11,6 +11,8 @@
 #include <sstream>
 #include <thread>
 
+#include <rapidjson/document.h>
+
 #include "http_client.h"
 
 #ifndef CHIRPD_PATH
@@ -96,6 +98,39 @@ TEST_CASE("chirpd serves and stops gracefully on SIGTERM", "[chirpd]") {
   log = slurp(c.out_path);
   CHECK(log.find("\"GET /health\" 200") != std::string::npos);  // access log line
   CHECK(log.find("stopped") != std::string::npos);
+  unlink(c.out_path.c_str());
+  rmdir(data.c_str());
+}
+
+TEST_CASE("chirpd --log-format json writes one JSON object per line", "[chirpd]") {
+  char tmpl[] = "/tmp/chirpd-data-XXXXXX";
+  std::string data = mkdtemp(tmpl);
+  Child c = spawn({"--listen", "127.0.0.1:0", "--data-dir", data, "--static-dir", data, "--log-format", "json"});
+  std::smatch m;
+  std::string log;
+  const std::regex listening("listening on http://127\\.0\\.0\\.1:([0-9]+)");
+  for (int i = 0; i < 500 && !std::regex_search(log, m, listening); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    log = slurp(c.out_path);
+  }
+  REQUIRE(std::regex_search(log, m, listening));
+  chirp::test::HttpClient client("http://127.0.0.1:" + m[1].str());
+  CHECK(client.get("/health?q=%22quoted%22").status == 200);
+  kill(c.pid, SIGTERM);
+  CHECK(wait_exit(c.pid, 10000) == 0);
+  std::istringstream lines(slurp(c.out_path));
+  std::string line;
+  int n = 0, access = 0;
+  while (std::getline(lines, line)) {
+    INFO(line);
+    rapidjson::Document d;
+    d.Parse(line.c_str());
+    CHECK(d.IsObject());
+    if (d.IsObject() && d.HasMember("type") && d["type"] == "access") ++access;
+    ++n;
+  }
+  CHECK(n >= 3);
+  CHECK(access == 1);
   unlink(c.out_path.c_str());
   rmdir(data.c_str());
 }
