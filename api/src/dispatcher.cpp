@@ -234,7 +234,7 @@ void Dispatcher::access_log(const HttpRequest& req, std::string_view rid, int st
         std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000);
     std::tm tm{};
     gmtime_r(&t, &tm);
-    char when[32];
+    char when[64];  // roomy: the compiler cannot bound tm fields
     std::snprintf(when, sizeof when, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
                   tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
     w.StartObject();
