@@ -6,6 +6,7 @@
 #include <rapidjson/document.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -149,6 +150,8 @@ int main(int argc, char** argv) {
   }
 
   SearchIndexOptions opt;
+  if (const char* sp = std::getenv("CHIRP_BENCH_SPELLING")) opt.spelling = std::string(sp) != "0";
+  std::printf("spelling data: %s\n", opt.spelling ? "on" : "off");
   auto idx = SearchIndex::Open(work + "/search", opt);
   if (!idx.ok()) { std::cerr << idx.status().message() << "\n"; return 1; }
   auto& index = *idx;
