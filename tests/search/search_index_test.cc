@@ -129,6 +129,26 @@ TEST_CASE("search: recent order pages stay correct while tweets arrive", "[searc
   CHECK(first[0] > original.back());
 }
 
+TEST_CASE("search: out-of-order imports page after live tweets", "[search][index][paging]") {
+  IndexFixture fx;
+  int64_t t0 = day("2026-11-01");
+  uint64_t newer = fx.add(tweet(t0 + 5000, 1, 1, "a", "theta new"));
+  uint64_t older = fx.add(tweet(t0, 1, 1, "a", "theta old"));  // imported late: out-of-order region
+  uint64_t newest = fx.add(tweet(t0 + 9000, 1, 1, "a", "theta newest"));
+  bool flushed = GENERATE(false, true);
+  if (flushed) REQUIRE(fx.index->flush().ok());
+  std::vector<uint64_t> seen;
+  std::string cursor;
+  for (int i = 0; i < 5; ++i) {
+    auto p = fx.page("theta", SortOrder::kRecent, 1, cursor);
+    for (auto& h : p.hits) seen.push_back(h.tweet.id);
+    if (!p.next_cursor) break;
+    cursor = *p.next_cursor;
+  }
+  CHECK(seen == std::vector<uint64_t>{newest, newer, older});
+  CHECK(fx.page("theta", SortOrder::kRecent, 10, "r.ffffffff").hits.empty());  // the very last docid
+}
+
 TEST_CASE("search: relevance pages are a stable snapshot", "[search][index][paging]") {
   IndexFixture fx;
   int64_t t0 = day("2026-11-01");

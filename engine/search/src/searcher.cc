@@ -227,6 +227,7 @@ Result<SearchPage> SearchIndex::search(const SearchRequest& req) const {
   Xapian::doccount want;
   Cursor c = *cursor;
   if (req.sort == SortOrder::kRecent) {
+    if (c.present && c.after_order == 0xFFFFFFFFu) return SearchPage{};  // nothing sorts after the last docid
     if (c.present)
       q = Xapian::Query(Xapian::Query::OP_FILTER, q,
                         Xapian::Query(Xapian::Query::OP_VALUE_GE, schema::kSlotOrder, schema::be32(c.after_order + 1)));
