@@ -20,5 +20,6 @@ int run_stats(const Args& args);
 int run_backup(const Args& args);
 int run_restore(const Args& args);
 int run_compact(const Args& args);
+int run_reindex(const Args& args);
 
 }  // namespace chirp::ctl

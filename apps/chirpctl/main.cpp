@@ -19,6 +19,7 @@ void usage(FILE* out) {
       "  backup DIR                         consistent online copy into an empty folder\n"
       "  restore DIR                        restore a backup into an empty data folder\n"
       "  compact                            copy-compact the data (server stopped)\n"
+      "  reindex                            rebuild the search index from the change log\n"
       "\n"
       "options:\n"
       "  --data-dir DIR   data folder (default ./data, or $CHIRP_DATA_DIR)\n",
@@ -72,6 +73,7 @@ int main(int argc, char** argv) {
   if (c == "backup") return need(1) ? run_backup(args) : 2;
   if (c == "restore") return need(1) ? run_restore(args) : 2;
   if (c == "compact") return need(0) ? run_compact(args) : 2;
+  if (c == "reindex") return need(0) ? run_reindex(args) : 2;
   if (c.empty()) {
     usage(stderr);
   } else {

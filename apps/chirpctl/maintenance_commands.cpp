@@ -2,6 +2,8 @@
 #include <rapidjson/ostreamwrapper.h>
 #include <rapidjson/writer.h>
 
+#include <xapian.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +12,7 @@
 #include "chirp/engine/engine.h"
 #include "chirp/storage/tables.h"
 #include "commands.h"
+#include "progress.h"
 
 namespace chirp::ctl {
 
@@ -49,6 +52,17 @@ int run_stats(const Args& args) {
   std::printf("sessions: %llu\n", (unsigned long long)s.sessions.count(t));
   std::printf("change_seq: %llu\n", (unsigned long long)s.changes.last_id(t));
   std::printf("changes: %llu\n", (unsigned long long)s.changes.count(t));
+  // The index is read-only here: Xapian readers never block the server's writer.
+  uint64_t index_docs = 0, index_seq = 0;
+  try {
+    Xapian::Database db(args.data_dir + "/search");
+    index_docs = db.get_doccount();
+    index_seq = std::strtoull(db.get_metadata("chirp.last_seq").c_str(), nullptr, 10);
+  } catch (const Xapian::Error&) {
+    // no index yet: 0
+  }
+  std::printf("index_docs: %llu\n", (unsigned long long)index_docs);
+  std::printf("index_seq: %llu\n", (unsigned long long)index_seq);
   std::printf("lmdb_bytes: %llu\n", (unsigned long long)(ec ? 0 : size));
   std::printf("map_size: %llu\n", (unsigned long long)s.env->map_size());
   return 0;
@@ -144,6 +158,25 @@ int run_compact(const Args& args) {
   uint64_t after = fs::file_size(lmdb_dir(args.data_dir) + "/data.mdb", ec);
   std::printf("compacted: %llu -> %llu bytes\n", (unsigned long long)before,
               (unsigned long long)after);
+  return 0;
+}
+
+}  // namespace chirp::ctl
+
+namespace chirp::ctl {
+
+int run_reindex(const Args& args) {
+  engine::EngineOptions options;
+  options.data_dir = args.data_dir;
+  auto opened = engine::Engine::open(options);
+  if (!opened.ok()) return fail("reindex", opened.status().message());
+  engine::Engine& eng = **opened;
+  const uint64_t total = eng.last_change_seq();
+  Progress progress("reindexed (changes)", total);
+  Status s = eng.reindex([&](uint64_t done, uint64_t) { progress.update(done, done); });
+  if (!s.ok()) return fail("reindex", s.message());
+  progress.finish(total);
+  std::printf("index_docs: %llu\n", (unsigned long long)eng.index_docs());
   return 0;
 }
 

@@ -6,7 +6,9 @@
 #include <filesystem>
 
 #include "chirp/storage/tables.h"
+#include "chirp/search/search_index.h"
 #include "passwords.h"
+#include "search_feeder.h"
 #include "writer.h"
 
 namespace chirp::engine {
@@ -35,11 +37,16 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
   e->hasher_ = std::make_unique<PasswordHasher>(options.pwhash_opslimit, options.pwhash_memlimit,
                                                 options.max_concurrent_hashes);
   e->writer_ = std::make_unique<GroupCommitWriter>(*e->store_, options.node_id);
+  if (options.search) CHIRP_RETURN_IF_ERROR(e->start_search());
   return e;
 }
 
 Engine::~Engine() {
-  writer_.reset();  // drain and stop the writer before the environment closes
+  // Stop the feeder first (it reads the log), then let the index commit, then
+  // drain the writer before the environment closes.
+  feeder_.reset();
+  index_.reset();
+  writer_.reset();
   store_.reset();
   lock_.reset();
 }

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -25,17 +26,35 @@
 #include "chirp/engine/data_dir_lock.h"
 #include "chirp/engine/options.h"
 #include "chirp/engine/types.h"
+#include "chirp/search/types.h"
 #include "chirp/status.h"
 #include "chirp/storage/records.h"
 
 namespace chirp::storage {
 struct Store;
 }
+namespace chirp::search {
+class SearchIndex;
+}
 
 namespace chirp::engine {
 
 class GroupCommitWriter;
 class PasswordHasher;
+class SearchFeeder;
+
+// A search hit with the tweet as it is now (counts, names) in LMDB.
+struct SearchHitView {
+  Tweet tweet;
+  std::vector<std::pair<int, int>> highlights;  // code-point ranges in tweet.text
+  double score = 0;
+};
+struct SearchResults {
+  std::vector<SearchHitView> hits;
+  std::optional<std::string> next_cursor;
+  uint64_t estimated_total = 0;
+  std::optional<std::string> suggestion;
+};
 
 class Engine {
  public:
@@ -98,6 +117,24 @@ class Engine {
   // returns the last committed sequence number.
   uint64_t wait_for_change(uint64_t after, std::chrono::milliseconds timeout) const;
 
+  // ---- search (EngineOptions::search) ----
+  // The query language is docs/search.md; malformed queries are InvalidArgument.
+  Result<SearchResults> search(const search::SearchRequest& request) const;
+  Result<std::vector<search::DayCount>> search_counts(std::string_view q, std::string_view since,
+                                                      std::string_view until) const;
+  // Waits until every change up to `seq` is searchable (Unavailable on timeout).
+  Status wait_until_searchable(uint64_t seq, std::chrono::milliseconds timeout) const;
+  // Rebuilds the index from the change log; `progress(done_seq, last_seq)` is
+  // called now and then. Returns once everything is searchable and committed.
+  Status reindex(const std::function<void(uint64_t, uint64_t)>& progress);
+  // Ready: the index is open, healthy and at most `max_lag` changes behind.
+  bool search_ready(uint64_t max_lag = 10000) const;
+  uint64_t index_docs() const;
+  uint64_t searchable_seq() const;  // every change up to it is searchable
+  Status search_health() const;     // the feeder's last error, Ok when healthy
+  // Commits the search index (tools call it before exiting).
+  Status flush_search();
+
   // ---- bulk import (chirpctl import) ----
   // Imports records in one durable commit. Missing users are created with
   // `password_hash` ("" = cannot log in). Records breaking a rule are counted, not fatal.
@@ -123,6 +160,9 @@ class Engine {
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<PasswordHasher> hasher_;
   std::unique_ptr<GroupCommitWriter> writer_;
+  std::unique_ptr<search::SearchIndex> index_;
+  std::unique_ptr<SearchFeeder> feeder_;
+  Status start_search();
 };
 
 // Username and text rules, shared by the engine and its callers.

@@ -23,7 +23,11 @@ struct EngineOptions {
   size_t pwhash_memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
   unsigned max_concurrent_hashes = 2;
   int64_t session_ttl_ms = 30LL * 24 * 3600 * 1000;  // 30 days
-  unsigned node_id = 0;                              // 0..1023, the snowflake node bits
+  unsigned node_id = 0;
+  // Keep a Xapian search index in DIR/search, fed from the change log.
+  bool search = true;
+  // How long the search index may hold applied changes before a disk commit.
+  int search_commit_interval_ms = 1000;                              // 0..1023, the snowflake node bits
   // Test-friendly cheap hashing (libsodium's minimum cost): never in production.
   static EngineOptions for_tests(const std::string& dir) {
     EngineOptions o;
