@@ -5,7 +5,7 @@ SAN_BUILD ?= build-asan
 DATA_DIR ?= ./data
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all deps deps-test build build-asan run test test-unit test-asan test-long bench clean format
+.PHONY: all deps deps-test webdeps build build-asan run test test-long bench clean format
 
 all: build
 
@@ -14,6 +14,10 @@ deps:
 
 deps-test:
 	@scripts/deps.sh test
+
+# Front-end packages from npm (Swagger UI for /docs), into git-ignored folders.
+webdeps:
+	api/install_swagger_ui.sh static
 
 build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
@@ -24,14 +28,14 @@ build-asan: deps-test
 	cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCHIRP_SANITIZE=ON -DCHIRP_COVERAGE=ON -DCHIRP_BUILD_BENCH=OFF
 	cmake --build $(SAN_BUILD) -j $(JOBS)
 
-run: build
+run: build webdeps
 	$(BUILD)/bin/chirpd --role all --data-dir $(DATA_DIR) --listen $(LISTEN)
 
 # Every suite: Release build first, then the sanitizer build. The summary line comes from ctest.
-test: deps-test build build-asan
+test: deps-test build build-asan webdeps
 	scripts/run_tests.sh $(BUILD) $(SAN_BUILD)
 
-test-long: deps-test build build-asan
+test-long: deps-test build build-asan webdeps
 	CHIRP_LONG=1 scripts/run_tests.sh $(BUILD) $(SAN_BUILD)
 
 bench: build
