@@ -224,6 +224,15 @@ TEST_CASE("search: did-you-mean from spelling data", "[search][index][spelling]"
   CHECK_FALSE(fx.page("wonderful", SortOrder::kRelevance).suggestion.has_value());
 }
 
+TEST_CASE("search: an over-long hashtag does not lose the tweet on disk", "[search][index]") {
+  IndexFixture fx;
+  std::string tag(300, 'h');
+  uint64_t id = fx.add(tweet(day("2026-11-01"), 1, 1, "a", "iota #" + tag));
+  REQUIRE(fx.index->flush().ok());
+  CHECK(fx.index->doc_count() == 1);
+  CHECK(fx.id_set("iota") == Ids{id});
+}
+
 TEST_CASE("search: bad requests", "[search][index]") {
   IndexFixture fx;
   SearchRequest req;

@@ -4,6 +4,10 @@
 
 namespace chirp::search::schema {
 
+namespace {
+constexpr size_t kMaxTermBytes = 240;
+}  // namespace
+
 std::string be64(uint64_t v) {
   std::string s(8, '\0');
   for (int i = 7; i >= 0; --i, v >>= 8) s[i] = static_cast<char>(v & 0xff);
@@ -145,14 +149,21 @@ Xapian::Document build_document(const TweetDocument& t, uint32_t order_docid, Xa
 
   doc.add_boolean_term(id_term(t.id));
   doc.add_boolean_term(author_term(t.author_id));
-  doc.add_boolean_term(kFrom + lower(t.username));
+  if (std::string from = kFrom + lower(t.username); from.size() <= kMaxTermBytes) doc.add_boolean_term(from);
   if (t.in_reply_to_id != 0) {
     doc.add_boolean_term(std::string(kHas) + "reply");
-    if (!t.in_reply_to_username.empty()) doc.add_boolean_term(kTo + lower(t.in_reply_to_username));
+    std::string to = kTo + lower(t.in_reply_to_username);
+    if (!t.in_reply_to_username.empty() && to.size() <= kMaxTermBytes) doc.add_boolean_term(to);
   }
-  for (const auto& e : t.entities.hashtags) doc.add_boolean_term(kHashtag + lower(e.value));
-  for (const auto& e : t.entities.mentions) doc.add_boolean_term(kMention + lower(e.value));
-  for (const auto& e : t.entities.cashtags) doc.add_boolean_term(kCashtag + lower(e.value));
+  // Glass rejects terms over 245 bytes (the whole document would be lost on
+  // disk); a hashtag that long is skipped as a term, its words stay searchable.
+  auto add_entity = [&](const char* prefix, const std::string& value) {
+    std::string term = prefix + lower(value);
+    if (term.size() <= kMaxTermBytes) doc.add_boolean_term(term);
+  };
+  for (const auto& e : t.entities.hashtags) add_entity(kHashtag, e.value);
+  for (const auto& e : t.entities.mentions) add_entity(kMention, e.value);
+  for (const auto& e : t.entities.cashtags) add_entity(kCashtag, e.value);
   if (!t.entities.urls.empty()) doc.add_boolean_term(std::string(kHas) + "links");
   if (!t.entities.mentions.empty()) doc.add_boolean_term(std::string(kHas) + "mentions");
   if (!t.entities.hashtags.empty()) doc.add_boolean_term(std::string(kHas) + "hashtags");
