@@ -2,8 +2,14 @@
 //
 // Callers hand it an operation and block until the commit holding it is
 // durable. Operations queued while a commit is in flight are run together in
-// the next transaction, each inside a nested child transaction so a failing
-// one rolls back alone; one fsync covers the whole group. MDB_MAP_FULL aborts
+// the next transaction; one durable commit covers the whole group. They first
+// run directly in that transaction; if one fails, the attempt is aborted and
+// the group runs again with each operation inside a nested child transaction,
+// so the failing one rolls back alone (children cost a page copy per touched
+// page, so they are only paid for when needed). After a commit of G
+// operations, the next group waits briefly (at most a quarter of the last
+// commit's time, 2 ms) for G operations to queue: closed-loop callers come
+// back together, and a half-empty commit costs as much as a full one. MDB_MAP_FULL aborts
 // the group, grows the map and runs the group again; at the growth limit every
 // operation of the group gets StorageFull and nothing is written.
 //
@@ -64,7 +70,8 @@ class GroupCommitWriter {
   };
   void loop();
   void commit_group(std::vector<Pending*>& group);
-  Status try_group(std::vector<Pending*>& group, uint64_t* next_seq);
+  Status try_group(std::vector<Pending*>& group, uint64_t* next_seq, bool isolate,
+                   bool* op_failed);
 
   storage::Store& store_;
   IdGenerator ids_;
