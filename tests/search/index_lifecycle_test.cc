@@ -217,3 +217,23 @@ TEST_CASE("concurrency: searches from several threads while indexing", "[search]
   CHECK(fx.index->doc_count() == kTweets);
   CHECK(count_all(fx, "rho") == kTweets);
 }
+
+TEST_CASE("ingest: docid lookups survive commits overtaking them", "[search][lifecycle]") {
+  SearchIndexOptions o;
+  o.commit_docs = 1;  // a commit per op: the ingest path's lookup handle keeps falling behind
+  o.commit_interval = 1ms;
+  o.spelling = false;
+  IndexFixture fx(o);
+  for (int round = 0; round < 6; ++round) {
+    uint64_t first = fx.seq + 1;
+    REQUIRE(fx.index->apply(upserts(first, 400, "lambda")).ok());
+    fx.seq += 400;
+    // Re-indexing the same, now mostly committed, tweets needs the lookup (they keep their docids).
+    auto again = upserts(first, 400, "lambda");
+    for (auto& op : again) op.seq = ++fx.seq;
+    REQUIRE(fx.index->apply(std::move(again)).ok());
+  }
+  REQUIRE(fx.index->flush().ok());
+  CHECK(fx.index->doc_count() == 2400);
+  CHECK(count_all(fx, "lambda") == 2400);
+}

@@ -135,7 +135,7 @@ int main(int argc, char** argv) {
   auto docs = load(argv[1], max);
   std::printf("records: %zu\n", docs.size());
 
-  {  // Plain single-writer loop, as in DESIGN.md.
+  if (!std::getenv("CHIRP_BENCH_NO_PLAIN")) {  // Plain single-writer loop, as in DESIGN.md.
     auto start = Clock::now();
     Xapian::WritableDatabase db(work + "/plain", Xapian::DB_CREATE_OR_OPEN);
     Xapian::TermGenerator tg = schema::make_term_generator();

@@ -96,6 +96,8 @@ struct SearchIndex::Impl {
 
   void writer_loop();
   void rebuild_memory();
+  // Docid of a committed tweet (0 if none), retried if commits overtake the handle.
+  Result<uint32_t> find_committed_docid(uint64_t tweet_id, uint64_t gen, uint64_t epoch);
   Status open_disk(bool* created_or_corrupt);
   Status refresh(ReaderHandle& h, uint64_t gen, uint64_t epoch) const;
 };

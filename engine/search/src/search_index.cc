@@ -137,9 +137,9 @@ Status SearchIndex::apply(std::vector<IndexOp> ops) {
             epoch = d.mem.epoch;
           }
           if (item.docid == 0) {
-            CHIRP_RETURN_IF_ERROR(d.refresh(d.lookup, gen, epoch));
-            Xapian::PostingIterator p = d.lookup.db->postlist_begin(schema::id_term(op.id));
-            if (p != d.lookup.db->postlist_end(schema::id_term(op.id))) item.docid = *p;
+            auto found = d.find_committed_docid(op.id, gen, epoch);
+            if (!found.ok()) return found.status();
+            item.docid = *found;
           }
           // Also look among this chunk's earlier ops (not yet in the map).
           for (const auto& prev : items)
@@ -214,6 +214,21 @@ Status SearchIndex::flush() {
     if (!d.writer_status.ok() && d.committed_seq < target) return d.writer_status;
   }
   return Status::Ok();
+}
+
+Result<uint32_t> SearchIndex::Impl::find_committed_docid(uint64_t tweet_id, uint64_t gen, uint64_t epoch) {
+  const std::string term = schema::id_term(tweet_id);
+  for (int attempt = 0;; ++attempt) {
+    CHIRP_RETURN_IF_ERROR(refresh(lookup, gen, epoch));
+    try {
+      Xapian::PostingIterator p = lookup.db->postlist_begin(term);
+      return p != lookup.db->postlist_end(term) ? static_cast<uint32_t>(*p) : 0u;
+    } catch (const Xapian::DatabaseModifiedError&) {
+      // Two commits overtook this handle: reopen on the newest revision.
+      if (attempt >= 4) return Status::Unavailable("search index busy: docid lookup kept being overtaken");
+      lookup.gen = 0;
+    }
+  }
 }
 
 void SearchIndex::Impl::rebuild_memory() {
