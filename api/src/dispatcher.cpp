@@ -14,6 +14,9 @@
 #include "chirp/api/errors.h"
 #include "chirp/api/openapi.h"
 #include "chirp/api/server.h"
+#include "chirp/api/services.h"
+
+#include <sodium.h>
 
 namespace chirp::api {
 
@@ -179,9 +182,17 @@ HttpResponse Dispatcher::route(HttpRequest& req, RequestContext& ctx, int& slot)
   if (route.auth != AuthMode::kNone) {
     std::string_view authz = req.header("Authorization");
     std::string_view token;
+    bool via_cookie = false;
     if (authz.size() > 7 && iequals(authz.substr(0, 7), "Bearer ")) token = trim(authz.substr(7));
     if (!authz.empty() && token.empty())
       return error_response(401, "unauthorized", "the Authorization header must be 'Bearer <token>'");
+    if (authz.empty()) {
+      // The web app's session cookie (services.h): used only without a bearer token.
+      if (auto c = cookie_value(req.header("Cookie"), kSessionCookie); c && !c->empty()) {
+        token = *c;
+        via_cookie = true;
+      }
+    }
     if (token.empty()) {
       if (route.auth == AuthMode::kRequired) {
         HttpResponse r = error_response(401, "unauthorized", "a bearer token is required");
@@ -192,11 +203,25 @@ HttpResponse Dispatcher::route(HttpRequest& req, RequestContext& ctx, int& slot)
       if (!cfg_.authenticator) return error_response(Status::Unavailable("authentication is not available"));
       Result<Principal> p = cfg_.authenticator(token);
       if (!p.ok()) {
+        // A stale session cookie on an optional route is simply anonymous (the
+        // browser keeps sending it); a bad bearer token is always 401.
+        if (via_cookie && route.auth == AuthMode::kOptional && p.status().code() == Code::kUnauthorized)
+          return route.handler(req, ctx);
         HttpResponse r = error_response(p.status());
-        if (r.status == 401) r.set_header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+        if (r.status == 401 && !via_cookie) r.set_header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
         return r;
       }
+      if (via_cookie && req.method != Method::kGet && req.method != Method::kHead &&
+          req.method != Method::kOptions) {
+        // Double-submit CSRF defence: the header must equal the chirp_csrf cookie.
+        std::string_view sent = req.header(kCsrfHeader);
+        auto expected = cookie_value(req.header("Cookie"), kCsrfCookie);
+        if (sent.empty() || !expected || expected->size() != sent.size() ||
+            sodium_memcmp(sent.data(), expected->data(), sent.size()) != 0)
+          return error_response(403, "forbidden", "missing or wrong X-CSRF-Token for a cookie session");
+      }
       ctx.principal = std::move(p.value());
+      ctx.principal->via_cookie = via_cookie;
       if (route.rate != RateClass::kNone && limiter_->enabled()) {
         RateDecision d = limiter_->take_account(ctx.principal->account_id);
         if (!d.allowed) {

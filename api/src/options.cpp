@@ -169,6 +169,10 @@ std::string chirpd_usage() {
     u += left + " " + f.help + "\n";
   }
   u += "  --help                                     this text\n";
+  u += "\nroles: all serves the users, tweets and search tables, the web app (--static-dir) and /docs on\n"
+       "one engine over --data-dir. users|tweets|search serve only their own table; split mode (separate\n"
+       "data per service, peers over HTTP) is not built yet, so for now each role opens its own local\n"
+       "engine on --data-dir (only one process may hold a data folder at a time).\n";
   return u;
 }
 

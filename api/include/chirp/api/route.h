@@ -11,6 +11,7 @@
 // thrown exception still becomes a generic 500 (logged with the request id).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -30,6 +31,9 @@ struct Principal {
   std::string account_id;  // stable id, used as the per-account rate-limit key
   std::string username;
   std::string token;       // the bearer token as received (for logout)
+  uint64_t user_id = 0;    // the engine's user id (0 when not known)
+  std::string session;     // the engine's session id (token hash), for logout
+  bool via_cookie = false; // authenticated by the web app's session cookie
 };
 
 class RateLimiter;

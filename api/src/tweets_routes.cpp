@@ -1,0 +1,199 @@
+// The tweets service: posting, reading, deleting, replies, likes, timelines.
+#include <string>
+
+#include "chirp/api/errors.h"
+#include "chirp/api/json_body.h"
+#include "chirp/api/json_views.h"
+#include "chirp/api/pagination.h"
+#include "chirp/api/services.h"
+#include "chirp/engine/engine.h"
+#include "route_util.h"
+
+namespace chirp::api {
+
+using detail::json_reply;
+using detail::no_such_tweet;
+using detail::parse_id;
+using detail::viewer;
+
+namespace {
+
+const BodySchema kPostTweet{"PostTweetRequest",
+                            {{"text", FieldType::kString, true, 4096, "1 to 280 by twitter-text's weighted count"},
+                             {"in_reply_to", FieldType::kString, false, 32, "id (decimal string) of the tweet replied to"}}};
+
+constexpr std::string_view kTweetRef = R"({"$ref":"#/components/schemas/Tweet"})";
+constexpr std::string_view kTweetListRef = R"({"$ref":"#/components/schemas/TweetList"})";
+constexpr size_t kMaxIdempotencyKey = 128;
+
+const ParamSpec kIdParam{"id", "path", "string", true, "tweet id (decimal); a malformed id is 404"};
+
+std::optional<bool> liked(engine::Engine& e, const RequestContext& ctx, uint64_t tweet_id) {
+  if (auto v = viewer(ctx)) return e.has_liked(*v, tweet_id);
+  return std::nullopt;
+}
+
+HttpResponse tweet_list(engine::Engine& e, const HttpRequest& req, const RequestContext& ctx,
+                        const std::function<Result<engine::Page<engine::Tweet>>(const engine::PageRequest&)>& fetch) {
+  auto page = parse_page(req);
+  if (!page.ok()) return error_response(page.status());
+  auto r = fetch(detail::engine_page(*page));
+  if (!r.ok()) return error_response(r.status());
+  return page_response(
+      req,
+      [&](JsonWriter& w) {
+        for (const auto& t : r->items) write_tweet(w, t, liked(e, ctx, t.id));
+      },
+      r->next_cursor);
+}
+
+// The tweet {id} of {username}, or the error response (404 for a malformed id,
+// an unknown tweet or one under another username).
+Result<engine::Tweet> tweet_of(engine::Engine& e, const HttpRequest& req) {
+  auto id = parse_id(req.param("id"));
+  if (!id) return Status::NotFound("no such tweet");
+  return e.get_tweet_of(req.param("username"), *id);
+}
+
+}  // namespace
+
+RouteTable make_tweets_table(engine::Engine& e) {
+  RouteTable t;
+  t.service = "tweets";
+  t.schemas = object_schemas();
+  auto& R = t.routes;
+
+  R.push_back({Method::kGet, "/api/v1/tweets",
+               [&e](const HttpRequest& req, RequestContext& ctx) {
+                 return tweet_list(e, req, ctx, [&](const engine::PageRequest& p) { return e.all_tweets(p); });
+               },
+               AuthMode::kOptional, RateClass::kDefault,
+               {.summary = "Every tweet, newest first",
+                .responses = {{200, "A page of tweets", kTweetListRef}},
+                .paginated = true}});
+
+  R.push_back({Method::kPost, "/api/v1/tweets",
+               [&e](const HttpRequest& req, RequestContext& ctx) {
+                 rapidjson::Document b;
+                 if (auto err = decode_json_body(req, kPostTweet, b)) return std::move(*err);
+                 std::optional<uint64_t> reply_to;
+                 if (auto it = b.FindMember("in_reply_to"); it != b.MemberEnd()) {
+                   reply_to = parse_id({it->value.GetString(), it->value.GetStringLength()});
+                   if (!reply_to)
+                     return error_response(400, "bad_request", "in_reply_to must be a tweet id (decimal string)");
+                 }
+                 std::string_view key = req.header("Idempotency-Key");
+                 if (key.size() > kMaxIdempotencyKey)
+                   return error_response(400, "bad_request", "Idempotency-Key is longer than 128 bytes");
+                 auto tw = e.post_tweet(ctx.principal->user_id,
+                                        {b["text"].GetString(), b["text"].GetStringLength()}, reply_to, key);
+                 if (!tw.ok()) return error_response(tw.status());
+                 HttpResponse r = json_reply(201, [&](JsonWriter& w) { write_tweet(w, *tw, liked(e, ctx, tw->id)); });
+                 std::string loc = "/api/v1/tweets/";
+                 loc.append(tw->username).append("/").append(std::to_string(tw->id));
+                 r.set_header("Location", std::move(loc));
+                 return r;
+               },
+               AuthMode::kRequired, RateClass::kDefault,
+               {.summary = "Post a tweet",
+                .description = "Empty, blank or over-long text, or a reply to a missing tweet: 422. A retry "
+                               "with the same Idempotency-Key header returns the first tweet instead of a copy.",
+                .params = {{"Idempotency-Key", "header", "string", false, "at most 128 bytes; retries return the first tweet"}},
+                .request = &kPostTweet,
+                .responses = {{201, "Created; Location names the tweet", kTweetRef}},
+                .errors = {403, 422}}});
+
+  R.push_back({Method::kGet, "/api/v1/tweets/{username}",
+               [&e](const HttpRequest& req, RequestContext& ctx) {
+                 std::string_view user = req.param("username");
+                 return tweet_list(e, req, ctx, [&](const engine::PageRequest& p) { return e.user_tweets(user, p); });
+               },
+               AuthMode::kOptional, RateClass::kDefault,
+               {.summary = "A user's tweets, newest first",
+                .responses = {{200, "A page of tweets", kTweetListRef}},
+                .errors = {404},
+                .paginated = true}});
+
+  R.push_back({Method::kGet, "/api/v1/tweets/{username}/{id}",
+               [&e](const HttpRequest& req, RequestContext& ctx) {
+                 auto tw = tweet_of(e, req);
+                 if (!tw.ok()) return error_response(tw.status());
+                 return json_reply(200, [&](JsonWriter& w) { write_tweet(w, *tw, liked(e, ctx, tw->id)); });
+               },
+               AuthMode::kOptional, RateClass::kDefault,
+               {.summary = "One tweet",
+                .description = "404 for an unknown or malformed id, and for a tweet under another username.",
+                .params = {kIdParam},
+                .responses = {{200, "The tweet", kTweetRef}},
+                .errors = {404}}});
+
+  R.push_back({Method::kDelete, "/api/v1/tweets/{username}/{id}",
+               [&e](const HttpRequest& req, RequestContext& ctx) {
+                 auto tw = tweet_of(e, req);
+                 if (!tw.ok()) return error_response(tw.status());
+                 if (auto s = e.delete_tweet(ctx.principal->user_id, tw->id); !s.ok()) return error_response(s);
+                 return HttpResponse::no_content();
+               },
+               AuthMode::kRequired, RateClass::kDefault,
+               {.summary = "Delete my tweet",
+                .description = "Only the author may delete a tweet (403 otherwise, and nothing changes).",
+                .params = {kIdParam},
+                .responses = {{204, "Deleted"}},
+                .errors = {403, 404}}});
+
+  R.push_back({Method::kGet, "/api/v1/tweets/{username}/{id}/replies",
+               [&e](const HttpRequest& req, RequestContext& ctx) {
+                 auto tw = tweet_of(e, req);
+                 if (!tw.ok()) return error_response(tw.status());
+                 uint64_t id = tw->id;
+                 return tweet_list(e, req, ctx, [&](const engine::PageRequest& p) { return e.replies(id, p); });
+               },
+               AuthMode::kOptional, RateClass::kDefault,
+               {.summary = "Direct replies, oldest first",
+                .params = {kIdParam},
+                .responses = {{200, "A page of tweets", kTweetListRef}},
+                .errors = {404},
+                .paginated = true}});
+
+  R.push_back({Method::kPut, "/api/v1/tweets/{username}/{id}/like",
+               [&e](const HttpRequest& req, RequestContext& ctx) {
+                 auto tw = tweet_of(e, req);
+                 if (!tw.ok()) return error_response(tw.status());
+                 if (auto s = e.like(ctx.principal->user_id, tw->id); !s.ok()) return error_response(s);
+                 return HttpResponse::no_content();
+               },
+               AuthMode::kRequired, RateClass::kDefault,
+               {.summary = "Like a tweet",
+                .description = "Idempotent: 204 again when already liked.",
+                .params = {kIdParam},
+                .responses = {{204, "Liked"}},
+                .errors = {403, 404}}});
+
+  R.push_back({Method::kDelete, "/api/v1/tweets/{username}/{id}/like",
+               [&e](const HttpRequest& req, RequestContext& ctx) {
+                 auto tw = tweet_of(e, req);
+                 if (!tw.ok()) return error_response(tw.status());
+                 if (auto s = e.unlike(ctx.principal->user_id, tw->id); !s.ok()) return error_response(s);
+                 return HttpResponse::no_content();
+               },
+               AuthMode::kRequired, RateClass::kDefault,
+               {.summary = "Unlike a tweet",
+                .description = "Idempotent: 204 again when not liked.",
+                .params = {kIdParam},
+                .responses = {{204, "Not liked"}},
+                .errors = {403, 404}}});
+
+  R.push_back({Method::kGet, "/api/v1/timeline",
+               [&e](const HttpRequest& req, RequestContext& ctx) {
+                 uint64_t me = ctx.principal->user_id;
+                 return tweet_list(e, req, ctx, [&](const engine::PageRequest& p) { return e.home_timeline(me, p); });
+               },
+               AuthMode::kRequired, RateClass::kDefault,
+               {.summary = "My home timeline",
+                .description = "Tweets of the people I follow and mine, newest first.",
+                .responses = {{200, "A page of tweets", kTweetListRef}},
+                .paginated = true}});
+  return t;
+}
+
+}  // namespace chirp::api
