@@ -1,4 +1,5 @@
-// chirpd as a child process: --help, a bad flag, serving, graceful SIGTERM.
+// chirpd as a child process: --help, a bad flag, serving, graceful SIGTERM,
+// the domain routes on its engine, and one process per data folder.
 #include <catch2/catch.hpp>
 
 #include <signal.h>
@@ -6,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -99,7 +101,7 @@ TEST_CASE("chirpd serves and stops gracefully on SIGTERM", "[chirpd]") {
   CHECK(log.find("\"GET /health\" 200") != std::string::npos);  // access log line
   CHECK(log.find("stopped") != std::string::npos);
   unlink(c.out_path.c_str());
-  rmdir(data.c_str());
+  std::filesystem::remove_all(data);
 }
 
 TEST_CASE("chirpd --log-format json writes one JSON object per line", "[chirpd]") {
@@ -132,5 +134,48 @@ TEST_CASE("chirpd --log-format json writes one JSON object per line", "[chirpd]"
   CHECK(n >= 3);
   CHECK(access == 1);
   unlink(c.out_path.c_str());
-  rmdir(data.c_str());
+  std::filesystem::remove_all(data);
+}
+
+TEST_CASE("chirpd serves the domain routes; a second chirpd on the same data folder exits at once", "[chirpd]") {
+  char tmpl[] = "/tmp/chirpd-data-XXXXXX";
+  std::string data = mkdtemp(tmpl);
+  Child c = spawn({"--listen", "127.0.0.1:0", "--data-dir", data, "--static-dir", data, "--rate-limit", "off"});
+  std::smatch m;
+  std::string log;
+  const std::regex listening("listening on http://127\\.0\\.0\\.1:([0-9]+)");
+  for (int i = 0; i < 500 && !std::regex_search(log, m, listening); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    log = slurp(c.out_path);
+  }
+  REQUIRE(std::regex_search(log, m, listening));
+  chirp::test::HttpClient client("http://127.0.0.1:" + m[1].str());
+  const std::string json = "Content-Type: application/json";
+  CHECK(client.request("POST", "/api/v1/users", R"({"username":"dana","password":"password1"})", {json}).status ==
+        201);
+  auto r = client.get("/api/v1/users/dana");
+  CHECK(r.status == 200);
+  CHECK(client.get("/api/v1/tweets").status == 200);
+  r = client.get("/ready");
+  CHECK(r.status == 200);
+  CHECK(r.body.find("searchable_seq") != std::string::npos);
+  r = client.get("/metrics");
+  CHECK(r.body.find("chirp_change_log_seq") != std::string::npos);
+  CHECK(r.body.find("chirp_search_searchable_seq") != std::string::npos);
+
+  // Same folder, another port: refused at once with the engine's message.
+  auto t0 = std::chrono::steady_clock::now();
+  Child second = spawn({"--listen", "127.0.0.1:0", "--data-dir", data, "--static-dir", data});
+  const int rc = wait_exit(second.pid, 5000);
+  CHECK(rc != 0);
+  CHECK(rc != -1);  // exited by itself
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(3));
+  CHECK(slurp(second.out_path).find("in use") != std::string::npos);
+  unlink(second.out_path.c_str());
+  CHECK(client.get("/health").status == 200);  // the first one is unaffected
+
+  kill(c.pid, SIGTERM);
+  CHECK(wait_exit(c.pid, 10000) == 0);
+  unlink(c.out_path.c_str());
+  std::filesystem::remove_all(data);
 }
