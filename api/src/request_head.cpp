@@ -115,4 +115,20 @@ void parse_head(std::string_view head, HttpRequest& out) {
   for_each_header(head, [&](std::string_view name, std::string_view value) { out.headers.emplace_back(name, value); });
 }
 
+std::string head_without_header(std::string_view head, std::string_view name) {
+  std::string out;
+  out.reserve(head.size());
+  size_t pos = 0;
+  while (pos < head.size()) {
+    size_t eol = head.find("\r\n", pos);
+    size_t next = eol == std::string_view::npos ? head.size() : eol + 2;
+    std::string_view line = head.substr(pos, next - pos);
+    size_t colon = line.find(':');
+    bool drop = pos > 0 && colon != std::string_view::npos && iequals(trim(line.substr(0, colon)), name);
+    if (!drop) out.append(line);
+    pos = next;
+  }
+  return out;
+}
+
 }  // namespace chirp::api::detail

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "chirp/api/http.h"
@@ -39,6 +40,9 @@ HeadVerdict check_partial_head(std::string_view buf, const HeadLimits& lim);
 // no conflicting duplicates, not above max_body_bytes) and refuses
 // Transfer-Encoding (411: chirp bodies are small and sized up front).
 HeadVerdict check_head(std::string_view head, const HeadLimits& lim);
+
+// The head without any header named `name` (case-insensitive).
+std::string head_without_header(std::string_view head, std::string_view name);
 
 // Fills method, path, query, headers and http10 of `out` from a head that
 // passed check_head. Views point into `head`.
