@@ -43,6 +43,13 @@ else
   run_ctest "$sanitized" "asan+ubsan" -LE "long|no-sanitizer"
 fi
 
+# Line coverage of our own sources, from the sanitizer build (informational).
+if command -v gcovr >/dev/null 2>&1; then
+  echo "=== coverage (asan+ubsan build) ==="
+  gcovr --root . --filter 'storage/' --filter 'engine/' --filter 'api/' --filter 'apps/' \
+        --exclude '.*_test\.cpp' --print-summary "$sanitized" 2>/dev/null | tail -3 || true
+fi
+
 echo
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]
