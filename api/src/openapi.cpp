@@ -164,6 +164,12 @@ void write_operation(Writer& w, const std::string& service, const Route& r, std:
     w.StartArray();
     w.EndArray();
     w.EndObject();
+    // The web app's session cookie (docs/api.md "Sessions"); unsafe methods also need X-CSRF-Token.
+    w.StartObject();
+    w.Key("cookieAuth");
+    w.StartArray();
+    w.EndArray();
+    w.EndObject();
     w.EndArray();
   }
 
@@ -320,6 +326,18 @@ std::string openapi_json(const std::vector<RouteTable>& tables, const OpenApiInf
   str(w, "http");
   w.Key("scheme");
   str(w, "bearer");
+  w.EndObject();
+  w.Key("cookieAuth");
+  w.StartObject();
+  w.Key("type");
+  str(w, "apiKey");
+  w.Key("in");
+  str(w, "cookie");
+  w.Key("name");
+  str(w, "chirp_session");
+  w.Key("description");
+  str(w, "Set by POST /api/v1/auth/login with {\"cookie\":true}. Requests with unsafe methods must also send "
+         "X-CSRF-Token equal to the chirp_csrf cookie.");
   w.EndObject();
   w.EndObject();
 

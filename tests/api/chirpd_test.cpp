@@ -137,7 +137,7 @@ TEST_CASE("chirpd --log-format json writes one JSON object per line", "[chirpd]"
   std::filesystem::remove_all(data);
 }
 
-TEST_CASE("chirpd serves the domain routes; a second chirpd on the same data folder exits at once", "[chirpd]") {
+TEST_CASE("chirpd serves the domain routes, and a second chirpd on the same data folder exits at once", "[chirpd]") {
   char tmpl[] = "/tmp/chirpd-data-XXXXXX";
   std::string data = mkdtemp(tmpl);
   Child c = spawn({"--listen", "127.0.0.1:0", "--data-dir", data, "--static-dir", data, "--rate-limit", "off"});

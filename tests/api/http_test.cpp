@@ -95,7 +95,13 @@ struct TestServer {
     c.rate_limit.enabled = rate_limit;
     c.rate_limit.login = {0.01, 2.0};
     c.authenticator = [](std::string_view token) -> chirp::Result<Principal> {
-      if (token == "good") return Principal{"1", "bob", "good"};
+      if (token == "good") {
+        Principal p;
+        p.account_id = "1";
+        p.username = "bob";
+        p.token = "good";
+        return p;
+      }
       return chirp::Status::Unauthorized("invalid token");
     };
     if (tweak) tweak(c);

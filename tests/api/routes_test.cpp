@@ -580,6 +580,12 @@ TEST_CASE("routing errors, limits and readiness", "[routes]") {
   r = a.post("/api/v1/users", R"({"username":"limit9","password":"password1"})");
   CHECK_ERR(r, 429, "rate_limited");
   CHECK(std::atoi(r.header("retry-after").c_str()) >= 1);
+  // Login too (its own bucket, burst 3 here), wrong passwords included.
+  for (int i = 0; i < 3; ++i)
+    CHECK(a.post("/api/v1/auth/login", R"({"username":"limit0","password":"wrong-pass"})").status == 401);
+  r = a.post("/api/v1/auth/login", R"({"username":"limit0","password":"password1"})");
+  CHECK_ERR(r, 429, "rate_limited");
+  CHECK(!r.header("retry-after").empty());
   CHECK(a.get("/health").status == 200);
   CHECK(a.get("/api/v1/tweets").status == 200);  // other classes unaffected
 }
