@@ -21,6 +21,7 @@ Result<std::string> query_of(const HttpRequest& req) {
   auto q = req.query_param("q");
   if (!q || q->empty()) return Status::InvalidArgument("q is required");
   if (q->size() > kMaxQueryBytes) return Status::InvalidArgument("q is longer than 512 bytes");
+  if (!detail::valid_utf8(*q)) return Status::InvalidArgument("q is not valid UTF-8");
   return std::move(*q);
 }
 }  // namespace

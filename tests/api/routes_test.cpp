@@ -349,6 +349,7 @@ TEST_CASE("tweets: post, read, delete, replies, likes, idempotency", "[routes]")
   CHECK_ERR(a.send("POST", "/api/v1/tweets", ann, R"({"text":"hi","in_reply_to":5})"), 400, "bad_request");
   CHECK_ERR(a.send("POST", "/api/v1/tweets", ann, R"({"text":"hi","lang":"en"})"), 400, "bad_request");
   CHECK_ERR(a.send("POST", "/api/v1/tweets", ann, R"({"text":true})"), 400, "bad_request");
+  CHECK_ERR(a.send("POST", "/api/v1/tweets", ann, "{\"text\":\"bad \xff byte\"}"), 400, "bad_request");
   CHECK_ERR(a.send("POST", "/api/v1/tweets", "", R"({"text":"hi"})"), 401, "unauthorized");
 
   // Idempotency-Key: a retry returns the first tweet.
@@ -482,6 +483,8 @@ TEST_CASE("search finds a new tweet at once and forgets a deleted one", "[routes
   CHECK(a.get("/api/v1/search?q=" + padded).status == 200);
   CHECK_ERR(a.get("/api/v1/search?q=" + padded + "%20"), 400, "bad_request");
   CHECK_ERR(a.get("/api/v1/search?q=%22unclosed"), 400, "bad_request");  // malformed query
+  CHECK_ERR(a.get("/api/v1/search?q=caf%C3"), 400, "bad_request");        // not UTF-8
+  CHECK(a.get("/api/v1/search?q=caf%C3%A9").status == 200);
   CHECK_ERR(a.get("/api/v1/search?q=a%20OR"), 400, "bad_request");
   CHECK_ERR(a.get("/api/v1/search?q=x&sort=popular"), 400, "bad_request");
   CHECK_ERR(a.get("/api/v1/search?q=x&limit=0"), 400, "bad_request");
