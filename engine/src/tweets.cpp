@@ -20,6 +20,11 @@ constexpr size_t kMaxIdempotencyKey = 128;
 Status check_tweet_text(std::string_view text, text::Entities* entities) {
   if (utf8_length(text) < 0) return Status::InvalidArgument("text is not valid UTF-8");
   if (is_blank(text)) return Status::Unprocessable("tweet text is empty");
+  // C0 controls (other than newline and tab) and DEL have no place in a tweet
+  // and confuse every client that renders one.
+  for (char c : text)
+    if ((static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == 0x7f)
+      return Status::Unprocessable("tweet text must not contain control characters");
   text::ParseResult parsed = text::parse_tweet(text);
   if (parsed.weighted_length > text::config_v3().max_weighted_tweet_length)
     return Status::Unprocessable("tweet text is over 280 characters (weighted length " +

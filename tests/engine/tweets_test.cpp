@@ -44,7 +44,10 @@ TEST_CASE("tweet text rules: empty, blank, over-long, weighted", "[tweets]") {
   CHECK(f->post_tweet(alice, cjk).ok());
   CHECK(f->post_tweet(alice, cjk + "字").status().code() == Code::kUnprocessable);
   CHECK(f->post_tweet(alice, "bad \xff utf8").status().code() == Code::kInvalidArgument);
-  CHECK(f->get_user(alice)->counts.tweets == 2);
+  CHECK(f->post_tweet(alice, std::string("nul \0 inside", 12)).status().code() == Code::kUnprocessable);
+  CHECK(f->post_tweet(alice, "bell \a").status().code() == Code::kUnprocessable);
+  CHECK(f->post_tweet(alice, "two\nlines\tand a tab").ok());
+  CHECK(f->get_user(alice)->counts.tweets == 3);
 }
 
 TEST_CASE("replies must point at an existing tweet and are counted", "[tweets]") {
