@@ -16,8 +16,10 @@ deps-test:
 	@scripts/deps.sh test
 
 # Front-end packages from npm (Swagger UI for /docs), into git-ignored folders.
+# Every suite's npm packages (scripts/deps.d/*.npm), e.g. playwright-core for the browser tests.
 webdeps:
 	api/install_swagger_ui.sh static
+	scripts/npm_install.sh
 
 build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release

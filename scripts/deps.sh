@@ -12,6 +12,16 @@ case "$what" in
                 chromium chromium-driver nodejs npm yamllint) ;;
   bench) pkgs+=(catch2 libyaml-cpp-dev wrk hyperfine gnuplot-nox python3) ;;
 esac
+# Each suite lists its extra Debian packages in scripts/deps.d/<suite>.<test|bench>.apt
+# (one per line, '#' comments), so suites add tools without editing this file.
+if [ "$what" != build ]; then
+  for f in "$(dirname "$0")"/deps.d/*."$what".apt; do
+    [ -f "$f" ] || continue
+    while read -r p _; do
+      case "$p" in ''|'#'*) ;; *) pkgs+=("$p") ;; esac
+    done < "$f"
+  done
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do
