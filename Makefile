@@ -5,7 +5,7 @@ SAN_BUILD ?= build-asan
 DATA_DIR ?= ./data
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all deps deps-test webdeps build build-asan run test test-long bench clean format
+.PHONY: all deps deps-test webdeps build build-asan run test test-long bench bench-search clean format
 
 all: build
 
@@ -43,6 +43,15 @@ test-long: deps-test build build-asan webdeps
 bench: build
 	scripts/deps.sh bench
 	bench/run_engine_bench.sh $(BUILD)
+
+# Search against a plain Xapian loop, SQLite FTS5 and PostgreSQL (docs/benchmarks.md).
+# SEARCH_SCALE=100000 for a quick run; the corpus is built when missing.
+SEARCH_SCALE ?= 1000000
+SEARCH_CORPUS ?= bench/data/corpus-$(if $(filter 1000000,$(SEARCH_SCALE)),1m,$(SEARCH_SCALE)).jsonl
+bench-search:
+	scripts/deps.sh bench
+	$(MAKE) build
+	engine/search/bench/run_search_bench.sh $(BUILD) $(SEARCH_SCALE) $(SEARCH_CORPUS)
 
 format:
 	git ls-files '*.cpp' '*.h' | xargs clang-format -i

@@ -1,27 +1,40 @@
-// Measures, on a JSONL corpus of {"user","text","ts"} records:
-//  - ingest: apply() rate (searchable) and apply + flush() rate (durable),
-//    beside a plain loop (one WritableDatabase, replace_document, commit per 10k);
-//  - freshness: apply -> found latency while ingesting at ~5k tweets/s;
-//  - query latency p50 / p99 (one thread) for a fixed query mix drawn from the corpus.
-#include <rapidjson/document.h>
+// The search benchmark: chirp_search beside a plain Xapian loop, SQLite FTS5
+// and PostgreSQL full-text, in one run, on one corpus and one fixed query set.
+//
+// Usage: search_bench CORPUS.jsonl [MAX_RECORDS] [WORK_DIR]
+// Env: CHIRP_BENCH_PEERS=0 skips the peers, CHIRP_BENCH_NO_PLAIN=1 the plain
+// loop, CHIRP_BENCH_SPELLING=0 turns chirp's spelling data off,
+// CHIRP_BENCH_PER_KIND (default 30) sets the queries per kind.
+//
+// Prints, per engine: ingest rate (durable), index size; per query kind
+// p50 / p99 for sort=relevance and sort=recent (top 20, one thread, one
+// warm-up round then two measured rounds) and peer/chirp ratios; for plain
+// AND queries the overlap of the newest 100 matches and the match counts;
+// chirp's 2-thread throughput, freshness while ingesting at ~5k/s, and RSS.
+#include <sys/resource.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
-#include <random>
-#include <sstream>
+#include <memory>
+#include <set>
 #include <thread>
 #include <unordered_map>
 
+#include "bench_corpus.h"
 #include "chirp/search/search_index.h"
 #include "schema.h"
+#ifdef CHIRP_BENCH_PEERS
+#include "peer_fts5.h"
+#include "peer_pg.h"
+#endif
 
 using namespace chirp::search;
+using namespace chirp::search::bench;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -30,94 +43,56 @@ constexpr int64_t kEpoch2020Ms = 1577836800000;
 
 double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
-// ASCII-only entity guess for the bench (the engine uses chirp_text).
-chirp::text::Entities entities_of(const std::string& text) {
-  chirp::text::Entities e;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if ((c == '#' || c == '@') && (i == 0 || text[i - 1] == ' ')) {
-      size_t j = i + 1;
-      while (j < text.size() && (std::isalnum(static_cast<unsigned char>(text[j])) || text[j] == '_')) ++j;
-      if (j > i + 1) (c == '#' ? e.hashtags : e.mentions).push_back({text.substr(i + 1, j - i - 1), int(i), int(j)});
-    }
-    if (text.compare(i, 7, "http://") == 0 || text.compare(i, 8, "https://") == 0) {
-      size_t j = text.find(' ', i);
-      if (j == std::string::npos) j = text.size();
-      e.urls.push_back({text.substr(i, j - i), int(i), int(j)});
-    }
-  }
-  return e;
+bool env_off(const char* name) {
+  const char* v = std::getenv(name);
+  return v && std::string(v) == "0";
 }
 
-std::vector<TweetDocument> load(const std::string& path, size_t max) {
-  std::ifstream in(path);
-  std::vector<TweetDocument> out;
-  std::unordered_map<std::string, uint64_t> users;
-  std::string line;
-  int64_t last_ms = 0;
-  uint64_t seq_in_ms = 0;
-  while (out.size() < max && std::getline(in, line)) {
-    rapidjson::Document d;
-    d.Parse(line.c_str());
-    if (d.HasParseError() || !d.IsObject() || !d.HasMember("text") || !d.HasMember("user")) continue;
-    TweetDocument t;
-    t.username = d["user"].GetString();
-    t.text = d["text"].GetString();
-    t.created_at_ms = d.HasMember("ts") ? d["ts"].GetInt64() * 1000 : kEpoch2020Ms;
-    // Snowflake ids in arrival order, as an importer would assign them.
-    int64_t ms = std::max(t.created_at_ms, last_ms);
-    seq_in_ms = ms == last_ms ? seq_in_ms + 1 : 0;
-    if (seq_in_ms > 0xfff) { ++ms; seq_in_ms = 0; }
-    last_ms = ms;
-    t.id = (static_cast<uint64_t>(ms - kEpoch2020Ms) << 22) | seq_in_ms;
-    auto [it, fresh] = users.emplace(t.username, users.size() + 1);
-    t.author_id = it->second;
-    t.display_name = t.username;
-    t.entities = entities_of(t.text);
-    out.push_back(std::move(t));
-  }
-  return out;
+uint64_t dir_bytes(const std::string& dir) {
+  uint64_t bytes = 0;
+  for (auto& f : std::filesystem::recursive_directory_iterator(dir))
+    if (f.is_regular_file()) bytes += f.file_size();
+  return bytes;
 }
 
-std::vector<std::string> words_of(const std::string& text) {
-  std::vector<std::string> w;
-  std::string cur;
-  for (char c : text) {
-    if (std::isalpha(static_cast<unsigned char>(c))) cur += static_cast<char>(std::tolower(c));
-    else { if (cur.size() >= 3) w.push_back(cur); cur.clear(); }
-  }
-  if (cur.size() >= 3) w.push_back(cur);
-  return w;
+// Latencies (ms) of one engine, by sort ("relevance"/"recent") then kind ("all" too).
+using Latencies = std::map<std::string, std::map<std::string, std::vector<double>>>;
+
+template <typename Run>
+void time_queries(const std::vector<BenchQuery>& queries, Latencies& out, Run&& run) {
+  for (bool recent : {false, true})
+    for (int round = 0; round < 3; ++round)
+      for (const auto& q : queries) {
+        auto t = Clock::now();
+        run(q, recent);
+        double ms = ms_since(t);
+        if (round == 0) continue;  // warm-up
+        out[recent ? "recent" : "relevance"][q.kind].push_back(ms);
+        out[recent ? "recent" : "relevance"]["all"].push_back(ms);
+      }
 }
 
-// A fixed mix of queries drawn from the corpus (seeded).
-std::vector<std::pair<std::string, std::string>> make_queries(const std::vector<TweetDocument>& docs, int n) {
-  std::mt19937 rng(42);
-  std::vector<std::pair<std::string, std::string>> q;
-  auto pick = [&]() -> const TweetDocument& { return docs[rng() % docs.size()]; };
-  while (static_cast<int>(q.size()) < n) {
-    const auto& t = pick();
-    auto w = words_of(t.text);
-    if (w.size() < 3) continue;
-    size_t i = rng() % (w.size() - 1);
-    switch (q.size() % 7) {
-      case 0: q.push_back({"word", w[i]}); break;
-      case 1: q.push_back({"and2", w[i] + " " + w[i + 1]}); break;
-      case 2: q.push_back({"phrase", "\"" + w[i] + " " + w[i + 1] + "\""}); break;
-      case 3: q.push_back({"or", w[i] + " OR " + w.back()}); break;
-      case 4: q.push_back({"from", "from:" + t.username}); break;
-      case 5: q.push_back({"date", w[i] + " since:" + schema::utc_day(t.created_at_ms - 86400000LL * 30) +
-                                   " until:" + schema::utc_day(t.created_at_ms + 86400000LL * 30)}); break;
-      case 6: q.push_back({"prefix", w[i].substr(0, 3) + "*"}); break;
-    }
+std::vector<int64_t> chirp_rows(SearchIndex& index, const std::unordered_map<uint64_t, int64_t>& row_of,
+                                const BenchQuery& q, bool recent, int limit, uint64_t* total = nullptr) {
+  SearchRequest req;
+  req.q = q.chirp;
+  req.sort = recent ? SortOrder::kRecent : SortOrder::kRelevance;
+  req.limit = limit;
+  auto r = index.search(req);
+  if (!r.ok()) {
+    std::fprintf(stderr, "chirp query failed: %s: %s\n", q.chirp.c_str(), r.status().message().c_str());
+    return {};
   }
-  return q;
+  if (total) *total = r->estimated_total;
+  std::vector<int64_t> rows;
+  for (const auto& h : r->hits) rows.push_back(row_of.at(h.tweet.id));
+  return rows;
 }
 
-double pct(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
+long rss_mib() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss / 1024;
 }
 
 }  // namespace
@@ -131,10 +106,20 @@ int main(int argc, char** argv) {
   std::string work = argc > 3 ? argv[3] : "/tmp/chirp-search-bench";
   std::filesystem::remove_all(work);
   std::filesystem::create_directories(work);
+  int per_kind = std::getenv("CHIRP_BENCH_PER_KIND") ? std::atoi(std::getenv("CHIRP_BENCH_PER_KIND")) : 30;
 
-  auto docs = load(argv[1], max);
-  std::printf("records: %zu\n", docs.size());
+  auto docs = load_corpus(argv[1], max);
+  std::unordered_map<uint64_t, int64_t> row_of;
+  for (size_t i = 0; i < docs.size(); ++i) row_of[docs[i].id] = static_cast<int64_t>(i + 1);
+  auto queries = make_queries(docs, per_kind);
+  std::map<std::string, int> kinds;
+  for (const auto& q : queries) ++kinds[q.kind];
+  std::printf("records: %zu, queries: %zu (", docs.size(), queries.size());
+  for (auto& [k, n] : kinds) std::printf(" %s %d", k.c_str(), n);
+  std::printf(" )\n");
+  std::fflush(stdout);
 
+  std::map<std::string, double> ingest_rate;  // tweets/s, durable
   if (!std::getenv("CHIRP_BENCH_NO_PLAIN")) {  // Plain single-writer loop, as in DESIGN.md.
     auto start = Clock::now();
     Xapian::WritableDatabase db(work + "/plain", Xapian::DB_CREATE_OR_OPEN);
@@ -146,56 +131,129 @@ int main(int argc, char** argv) {
       if (i % 10000 == 9999) db.commit();
     }
     db.commit();
-    std::printf("plain xapian loop: %.0f tweets/s\n", docs.size() / (ms_since(start) / 1000));
+    ingest_rate["plain Xapian loop"] = docs.size() / (ms_since(start) / 1000);
+    std::printf("plain xapian loop: %.0f tweets/s\n", ingest_rate["plain Xapian loop"]);
+    std::fflush(stdout);
+    std::filesystem::remove_all(work + "/plain");
   }
 
   SearchIndexOptions opt;
-  if (const char* sp = std::getenv("CHIRP_BENCH_SPELLING")) opt.spelling = std::string(sp) != "0";
-  std::printf("spelling data: %s\n", opt.spelling ? "on" : "off");
+  opt.spelling = !env_off("CHIRP_BENCH_SPELLING");
+  std::printf("chirp spelling data: %s\n", opt.spelling ? "on" : "off");
   auto idx = SearchIndex::Open(work + "/search", opt);
   if (!idx.ok()) { std::cerr << idx.status().message() << "\n"; return 1; }
-  auto& index = *idx;
+  SearchIndex& index = **idx;
   uint64_t seq = 0;
-  auto start = Clock::now();
-  for (size_t i = 0; i < docs.size(); i += 1000) {
-    std::vector<IndexOp> ops;
-    for (size_t j = i; j < std::min(docs.size(), i + 1000); ++j) ops.push_back(IndexOp::Upsert(++seq, docs[j]));
-    if (auto st = index->apply(std::move(ops)); !st.ok()) { std::cerr << "apply failed: " << st.message() << "\n"; return 1; }
+  {
+    auto start = Clock::now();
+    for (size_t i = 0; i < docs.size(); i += 1000) {
+      std::vector<IndexOp> ops;
+      for (size_t j = i; j < std::min(docs.size(), i + 1000); ++j) ops.push_back(IndexOp::Upsert(++seq, docs[j]));
+      if (auto st = index.apply(std::move(ops)); !st.ok()) { std::cerr << "apply failed: " << st.message() << "\n"; return 1; }
+    }
+    double searchable_ms = ms_since(start);
+    if (!index.flush().ok()) { std::cerr << "flush failed\n"; return 1; }
+    double durable_ms = ms_since(start);
+    ingest_rate["chirp (apply + flush)"] = docs.size() / (durable_ms / 1000);
+    std::printf("chirp ingest: searchable %.0f tweets/s, durable %.0f tweets/s; index %.0f B/tweet; RSS %ld MiB\n",
+                docs.size() / (searchable_ms / 1000), docs.size() / (durable_ms / 1000),
+                double(dir_bytes(work + "/search")) / docs.size(), rss_mib());
+    std::fflush(stdout);
   }
-  double searchable_ms = ms_since(start);
-  if (!index->flush().ok()) { std::cerr << "flush failed\n"; return 1; }
-  double durable_ms = ms_since(start);
-  std::printf("chirp_search ingest: searchable %.0f tweets/s, durable (flushed) %.0f tweets/s\n",
-              docs.size() / (searchable_ms / 1000), docs.size() / (durable_ms / 1000));
-  uint64_t bytes = 0;
-  for (auto& f : std::filesystem::directory_iterator(work + "/search")) bytes += f.file_size();
-  std::printf("index size: %.1f MB, %.0f bytes/tweet\n", bytes / 1e6, double(bytes) / docs.size());
 
-  auto queries = make_queries(docs, 210);
-  for (SortOrder sort : {SortOrder::kRelevance, SortOrder::kRecent}) {
-    std::map<std::string, std::vector<double>> by_kind;
-    std::vector<double> all;
-    for (int round = 0; round < 3; ++round)
-      for (auto& [kind, q] : queries) {
-        SearchRequest req;
-        req.q = q;
-        req.sort = sort;
-        req.limit = 20;
-        auto t = Clock::now();
-        auto r = index->search(req);
-        double ms = ms_since(t);
-        if (!r.ok()) { std::printf("query failed: %s: %s\n", q.c_str(), r.status().message().c_str()); continue; }
-        if (round == 0) continue;  // warm-up
-        by_kind[kind].push_back(ms);
-        all.push_back(ms);
+  std::vector<std::unique_ptr<Peer>> peers;
+#ifdef CHIRP_BENCH_PEERS
+  if (!env_off("CHIRP_BENCH_PEERS")) {
+    try {
+      peers.push_back(make_fts5_peer(work + "/fts5"));
+      peers.push_back(make_pg_peer(work));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "peer set-up failed: %s\n", e.what());
+      return 1;
+    }
+  }
+#endif
+
+  std::map<std::string, Latencies> lat;
+  try {
+    for (auto& p : peers) {
+      double ms = p->ingest(docs);
+      ingest_rate[p->name()] = docs.size() / (ms / 1000);
+      std::printf("%s ingest: %.0f tweets/s, %.0f B/tweet\n", p->name().c_str(), ingest_rate[p->name()],
+                  double(p->disk_bytes()) / docs.size());
+      std::fflush(stdout);
+    }
+
+    time_queries(queries, lat["chirp"], [&](const BenchQuery& q, bool recent) { chirp_rows(index, row_of, q, recent, 20); });
+    for (auto& p : peers) time_queries(queries, lat[p->name()], [&](const BenchQuery& q, bool recent) { p->search(q, recent, 20); });
+
+    // Plain AND queries: the newest 100 matches of each engine (a deterministic
+    // order) against chirp's, and the match counts.
+    for (auto& p : peers) {
+      double jaccard = 0, same = 0;
+      int n = 0;
+      uint64_t chirp_total = 0, peer_total = 0;
+      for (const auto& q : queries) {
+        if (q.kind != "and2" && q.kind != "and3") continue;
+        uint64_t est = 0;
+        auto a = chirp_rows(index, row_of, q, true, 100, &est);
+        auto b = p->search(q, true, 100);
+        std::set<int64_t> sa(a.begin(), a.end()), sb(b.begin(), b.end()), both;
+        std::set_intersection(sa.begin(), sa.end(), sb.begin(), sb.end(), std::inserter(both, both.begin()));
+        size_t uni = sa.size() + sb.size() - both.size();
+        jaccard += uni ? double(both.size()) / uni : 1.0;
+        same += sa == sb;
+        chirp_total += est;
+        peer_total += p->count(q);
+        ++n;
       }
-    std::printf("sort=%s all: p50 %.3f ms p99 %.3f ms (%zu queries)\n",
-                sort == SortOrder::kRecent ? "recent" : "relevance", pct(all, 0.5), pct(all, 0.99), all.size());
-    for (auto& [kind, v] : by_kind) std::printf("  %-7s p50 %.3f ms p99 %.3f ms\n", kind.c_str(), pct(v, 0.5), pct(v, 0.99));
+      std::printf("AND overlap with %s over %d queries: mean Jaccard of newest-100 sets %.3f, identical %.0f/%d; "
+                  "matches chirp %llu (estimated) vs %llu\n",
+                  p->name().c_str(), n, n ? jaccard / n : 0, same, n, static_cast<unsigned long long>(chirp_total),
+                  static_cast<unsigned long long>(peer_total));
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "peer failed: %s\n", e.what());
+    return 1;
+  }
+
+  for (const char* sort : {"relevance", "recent"}) {
+    std::printf("\n### sort=%s, top 20, ms (p50 / p99)\n\n| kind | chirp |", sort);
+    for (auto& p : peers) std::printf(" %s | ratio |", p->name().c_str());
+    std::printf("\n|---|---|");
+    for (size_t i = 0; i < peers.size(); ++i) std::printf("---|---|");
+    std::printf("\n");
+    std::vector<std::string> order;
+    for (auto& [k, n] : kinds) order.push_back(k);
+    order.push_back("all");
+    for (const auto& kind : order) {
+      auto& c = lat["chirp"][sort][kind];
+      double c50 = percentile(c, 0.5), c99 = percentile(c, 0.99);
+      std::printf("| %s | %.2f / %.2f |", kind.c_str(), c50, c99);
+      for (auto& p : peers) {
+        auto& v = lat[p->name()][sort][kind];
+        double p50 = percentile(v, 0.5), p99 = percentile(v, 0.99);
+        std::printf(" %.2f / %.2f | %.1f× / %.1f× |", p50, p99, p50 / c50, p99 / c99);
+      }
+      std::printf("\n");
+    }
+  }
+  std::printf("\n### ingest (durable), tweets/s\n\n");
+  for (auto& [name, rate] : ingest_rate) std::printf("| %s | %.0f |\n", name.c_str(), rate);
+  std::fflush(stdout);
+  peers.clear();  // stops PostgreSQL
+
+  {  // chirp throughput with 2 threads over the whole query set, sort=relevance.
+    auto start = Clock::now();
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 2; ++t)
+      threads.emplace_back([&] { for (const auto& q : queries) chirp_rows(index, row_of, q, false, 20); });
+    for (auto& t : threads) t.join();
+    std::printf("\nchirp throughput, 2 threads: %.0f queries/s\n", 2 * queries.size() / (ms_since(start) / 1000));
   }
 
   {  // Freshness while ingesting at ~5k tweets/s: apply one tweet, then find it.
-    std::vector<double> lat;
+    std::vector<double> fl;
     int64_t base = docs.back().created_at_ms + 1000;
     auto tick = Clock::now();
     for (int i = 0; i < 5000; ++i) {
@@ -204,19 +262,20 @@ int main(int argc, char** argv) {
       t.id = (static_cast<uint64_t>(t.created_at_ms - kEpoch2020Ms) << 22) | 7;
       t.text = "freshtoken" + std::to_string(i) + " " + t.text;
       auto t0 = Clock::now();
-      if (!index->apply({IndexOp::Upsert(++seq, t)}).ok()) return 1;
+      if (!index.apply({IndexOp::Upsert(++seq, t)}).ok()) return 1;
       if (i % 50 == 0) {
         SearchRequest req;
         req.q = "freshtoken" + std::to_string(i);
         req.sort = SortOrder::kRecent;
-        auto r = index->search(req);
+        auto r = index.search(req);
         if (!r.ok() || r->hits.size() != 1) { std::printf("fresh tweet not found\n"); return 1; }
-        lat.push_back(ms_since(t0));
+        fl.push_back(ms_since(t0));
       }
       tick += std::chrono::microseconds(200);
       std::this_thread::sleep_until(tick);
     }
-    std::printf("freshness at 5k/s: apply->found p50 %.3f ms p99 %.3f ms\n", pct(lat, 0.5), pct(lat, 0.99));
+    std::printf("freshness at 5k/s: apply->found p50 %.3f ms p99 %.3f ms\n", percentile(fl, 0.5), percentile(fl, 0.99));
   }
+  std::printf("peak RSS of the bench process: %ld MiB\n", rss_mib());
   return 0;
 }

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# make bench-search: builds the corpus if missing, then runs search_bench
+# (chirp, plain Xapian loop, SQLite FTS5, PostgreSQL on one corpus and one
+# query set) and times `chirpctl import` of the same corpus into a fresh data
+# folder (durable and searchable when it returns), with its peak RSS.
+# Usage: run_search_bench.sh BUILD_DIR SCALE CORPUS
+set -euo pipefail
+build=${1:?build dir} scale=${2:?scale} corpus=${3:?corpus file}
+cd "$(dirname "$0")/../../.."
+[ -s "$corpus" ] || bench/data/fetch_corpus --scale "$scale" --out "$corpus"
+work=$(mktemp -d /tmp/chirp-search-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+echo "== $(date -u +%FT%TZ) uptime: $(uptime)"
+echo "== search_bench $corpus $scale"
+"$build/bin/search_bench" "$corpus" "$scale" "$work/bench"
+rm -rf "$work/bench"
+echo "== chirpctl import (durable and searchable on return); uptime: $(uptime)"
+/usr/bin/time -f "chirpctl import: %e s wall, peak RSS %M KiB" \
+  "$build/bin/chirpctl" --data-dir "$work/data" import "$corpus" 2>&1 | tr '\r' '\n' | tail -3
+echo "search index: $(du -sb "$work/data/search" | cut -f1) bytes"
