@@ -3,6 +3,7 @@
 
 #include <sodium.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "chirp/storage/tables.h"
@@ -30,6 +31,12 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
   env.path = options.data_dir + "/lmdb";
   env.map_size = options.map_size;
   env.max_map_size = std::max(options.max_map_size, options.map_size);
+  // Test-only fault hook (tests/reliability faults_test.py): CHIRP_TEST_MAX_MAP_SIZE
+  // caps the LMDB map in bytes so a test can fill it. Inert unless set.
+  if (const char* cap = std::getenv("CHIRP_TEST_MAX_MAP_SIZE"); cap && *cap) {
+    const uint64_t bytes = std::strtoull(cap, nullptr, 10);
+    if (bytes > 0) env.map_size = env.max_map_size = std::min(env.map_size, bytes);
+  }
   env.durable = options.durable;
   auto store = storage::Store::open(env);
   if (!store.ok()) return store.status();

@@ -4,6 +4,10 @@
 // docid allocator in the same commit. After a commit it evicts the committed
 // tweets from the memory index and drops the committed deletes from the
 // query-time filters.
+#include <cstdlib>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <filesystem>
 
 #include <spdlog/spdlog.h>
@@ -31,6 +35,23 @@ void write_item(Xapian::WritableDatabase& db, Xapian::TermGenerator& tg, const W
   }
 }
 
+// Test-only fault hook (tests/reliability faults_test.py): while the file named
+// by CHIRP_FAULT_XAPIAN_COMMIT exists, every commit fails as a disk error
+// would. Inert unless the variable is set; read once, checked per commit.
+bool commit_fault_injected() {
+  static const char* flag = std::getenv("CHIRP_FAULT_XAPIAN_COMMIT");
+  std::error_code ec;
+  return flag != nullptr && *flag != '\0' && std::filesystem::exists(flag, ec);
+}
+
+// Makes renames in `dir` durable.
+void sync_dir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return;
+  (void)::fsync(fd);
+  ::close(fd);
+}
+
 }  // namespace
 
 void SearchIndex::Impl::writer_loop() {
@@ -50,6 +71,7 @@ void SearchIndex::Impl::writer_loop() {
     try {
       wdb->set_metadata(schema::kMetaLastSeq, std::to_string(written.back().op.seq));
       wdb->set_metadata(schema::kMetaAllocator, written.back().allocator_state);
+      if (commit_fault_injected()) throw Xapian::DatabaseError("injected fault (CHIRP_FAULT_XAPIAN_COMMIT)");
       wdb->commit();
     } catch (const Xapian::Error& e) {
       spdlog::error("search index commit failed ({}: {}); will retry", e.get_type(), e.get_msg());
@@ -122,6 +144,50 @@ void SearchIndex::Impl::writer_loop() {
     ++resets_done;
   };
 
+  // Bulk load: the folder `merged` (complete, committed, with its last_seq)
+  // replaces the disk index. Readers see it through the epoch bump.
+  auto do_swap = [&](const std::string& merged) {
+    written.clear();
+    deadline = Clock::time_point::max();
+    try {
+      wdb->close();
+    } catch (const Xapian::Error&) {
+    }
+    wdb.reset();
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const std::string old = dir + ".old";
+    fs::remove_all(old, ec);
+    Status st = Status::Ok();
+    fs::rename(dir, old, ec);
+    if (!ec) {
+      fs::rename(merged, dir, ec);
+      if (ec) {
+        st = Status::Internal("cannot swap in the bulk-loaded search index: " + ec.message());
+        std::error_code back;
+        fs::rename(old, dir, back);  // keep the previous index
+      }
+    } else {
+      st = Status::Internal("cannot move the search index aside: " + ec.message());
+    }
+    sync_dir(fs::path(dir).parent_path().string());
+    fs::remove_all(old, ec);
+    bool fresh = false;
+    Status opened = open_disk(&fresh);
+    if (st.ok()) st = opened;
+    if (!st.ok()) spdlog::error("search index bulk swap failed: {}", st.message());
+    attach_spelling();
+    {
+      std::lock_guard lk(mem_mu);
+      ++mem.epoch;
+      ++mem.committed_gen;
+    }
+    std::lock_guard lk(queue_mu);
+    writer_status = st;
+    uncommitted = 0;
+    ++resets_done;
+  };
+
   std::unique_lock lk(queue_mu);
   while (true) {
     queue_cv.wait_until(lk, deadline, [&] {
@@ -136,6 +202,10 @@ void SearchIndex::Impl::writer_loop() {
     for (WorkItem& item : batch) {
       if (item.reset) {
         do_reset();
+        continue;
+      }
+      if (!item.swap_in.empty()) {
+        do_swap(item.swap_in);
         continue;
       }
       if (!wdb) continue;
