@@ -1,0 +1,263 @@
+// End-to-end: two people use chirp's web app in separate browser contexts
+// against a real chirpd. Steps run in order and share state.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import {
+  assertNoProblems, cleanupAll, launchBrowser, screenshotPath, startChirpd, watchedContext,
+} from './harness.mjs';
+
+const T = 15000; // ceiling for one wait (polling shows new tweets within ~5 s)
+let base;
+let browser;
+let alice; // {context, page, watch}
+let bob;
+let aliceTweetUrl;
+
+before(async () => {
+  ({ base } = await startChirpd());
+  browser = await launchBrowser();
+  alice = await watchedContext(browser, 'alice');
+  bob = await watchedContext(browser, 'bob');
+});
+after(cleanupAll);
+
+const nav = (page) => page.getByRole('navigation', { name: 'Main' });
+const shot = (who, name) => who.page.screenshot({ path: screenshotPath(`e2e-${name}`), fullPage: true });
+
+async function signUp(who, username, displayName) {
+  const { page } = who;
+  await page.goto(`${base}/`);
+  await page.getByRole('heading', { level: 1, name: 'All tweets' }).waitFor({ timeout: T });
+  await nav(page).getByRole('link', { name: 'Sign up', exact: true }).click();
+  await page.getByRole('heading', { name: 'Create your chirp account' }).waitFor({ timeout: T });
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Display name').fill(displayName);
+  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Home' }).waitFor({ timeout: T });
+  assert.equal(new URL(page.url()).pathname, '/');
+  await nav(page).getByRole('button', { name: 'Log out', exact: true }).waitFor();
+}
+
+async function post(who, text) {
+  const { page } = who;
+  await page.getByLabel('Tweet text').fill(text);
+  await page.getByRole('button', { name: 'Post', exact: true }).click();
+  const card = page.locator('article.tweet', { hasText: text.slice(0, 30) }).first();
+  await card.waitFor({ timeout: T });
+  return card;
+}
+
+test('logged-out landing shows all tweets, no 401 for the session check', async () => {
+  await alice.page.goto(`${base}/`);
+  await alice.page.getByRole('heading', { level: 1, name: 'All tweets' }).waitFor({ timeout: T });
+  await alice.page.getByText('No tweets yet.').waitFor({ timeout: T });
+  await nav(alice.page).getByRole('link', { name: 'Log in', exact: true }).waitFor();
+  await shot(alice, 'landing');
+  assertNoProblems(alice.watch);
+});
+
+test('two people sign up in separate browser contexts', async () => {
+  await signUp(alice, 'alice', 'Alice Liddell');
+  await shot(alice, 'home-empty');
+  await signUp(bob, 'bob', 'Bob Builder');
+  assertNoProblems(alice.watch, bob.watch);
+});
+
+test('they follow each other from the user page', async () => {
+  for (const [who, other] of [[alice, 'bob'], [bob, 'alice']]) {
+    const { page } = who;
+    await page.goto(`${base}/${other}`);
+    await page.getByRole('heading', { level: 1 }).filter({ hasText: other === 'bob' ? 'Bob Builder' : 'Alice Liddell' }).waitFor({ timeout: T });
+    await page.getByText('0 followers').waitFor();
+    await page.getByRole('button', { name: `Follow @${other}` }).click();
+    await page.getByRole('button', { name: `Unfollow @${other}` }).waitFor({ timeout: T });
+    await page.getByText('1 follower', { exact: true }).waitFor();
+  }
+  // The change is real: a fresh load of the page still says so.
+  await alice.page.reload();
+  await alice.page.getByRole('button', { name: 'Unfollow @bob' }).waitFor({ timeout: T });
+  await alice.page.getByText('1 following').waitFor();
+  assertNoProblems(alice.watch, bob.watch);
+});
+
+test('compose: live weighted counter, post, and a visible refusal of an over-long tweet', async () => {
+  const { page } = alice;
+  await nav(page).getByRole('link', { name: 'Home', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Home' }).waitFor({ timeout: T });
+  await bob.page.goto(`${base}/`); // bob watches his home timeline while alice posts
+  await bob.page.getByRole('heading', { level: 1, name: 'Home' }).waitFor({ timeout: T });
+
+  const box = page.getByLabel('Tweet text');
+  await box.fill('hello');
+  await page.getByText('275 characters left').waitFor();
+  await box.fill('日本語'); // CJK weighs 2 under twitter-text v3
+  await page.getByText('274 characters left').waitFor();
+  await box.fill('x'.repeat(300)); // one word, weighted length 300
+  await page.getByText('-20 characters left').waitFor();
+  alice.watch.expected.push(/422/);
+  await page.getByRole('button', { name: 'Post', exact: true }).click();
+  const alert = page.getByRole('alert').filter({ hasText: 'Not posted' });
+  await alert.waitFor({ timeout: T });
+  assert.match(await alert.textContent(), /over 280 characters/);
+  await shot(alice, 'compose-refused');
+  alice.watch.expected.pop();
+  const refusals = alice.watch.problems.length;
+  assert.equal(refusals, 0, alice.watch.problems.join('\n'));
+
+  const card = await post(alice, 'Hello #chirpdemo world, ping @bob and read https://example.com/docs please');
+  assert.equal(await page.getByRole('alert').filter({ hasText: 'Not posted' }).count(), 0);
+  const tag = card.getByRole('link', { name: '#chirpdemo' });
+  assert.equal(await tag.getAttribute('href'), '/search?q=%23chirpdemo');
+  assert.equal(await card.getByRole('link', { name: '@bob' }).getAttribute('href'), '/bob');
+  const url = card.getByRole('link', { name: 'https://example.com/docs' });
+  assert.equal(await url.getAttribute('href'), 'https://example.com/docs');
+  assert.equal(await url.getAttribute('rel'), 'noopener noreferrer');
+  aliceTweetUrl = new URL(await card.locator('a.when').getAttribute('href'), base).href;
+  assertNoProblems(alice.watch);
+});
+
+test('new tweets appear on an open home timeline without a reload (polling)', async () => {
+  const { page } = bob;
+  // Bob's home was empty when it loaded: alice's tweet simply arrives.
+  await page.locator('article.tweet', { hasText: 'Hello #chirpdemo world' }).waitFor({ timeout: T });
+  // With tweets on screen, newer ones wait behind a button (no jumping list).
+  await post(alice, 'Second thought: timelines are better with friends');
+  const more = page.getByRole('button', { name: 'Show 1 new tweet', exact: true });
+  await more.waitFor({ timeout: T });
+  assert.equal(await page.locator('article.tweet', { hasText: 'Second thought' }).count(), 0);
+  await more.click();
+  await page.locator('article.tweet', { hasText: 'Second thought' }).waitFor({ timeout: T });
+  assert.equal(await more.isVisible(), false);
+  await post(bob, 'Coffee time with @alice #chirpdemo, the best coffee in town');
+  await shot(bob, 'home');
+  assertNoProblems(bob.watch);
+});
+
+test('each sees the other on the home timeline', async () => {
+  await alice.page.goto(`${base}/`);
+  await alice.page.locator('article.tweet', { hasText: 'Coffee time with @alice' }).waitFor({ timeout: T });
+  await alice.page.locator('article.tweet', { hasText: 'Hello #chirpdemo world' }).waitFor();
+  await shot(alice, 'home-alice');
+  assertNoProblems(alice.watch);
+});
+
+test('reply and like on the single-tweet page', async () => {
+  const { page } = bob;
+  await page.goto(aliceTweetUrl);
+  const main = page.locator('article.tweet.focus');
+  await main.waitFor({ timeout: T });
+  await page.getByText('No replies yet.').waitFor({ timeout: T });
+  await page.getByLabel('Reply to @alice').fill('Welcome aboard, Alice!');
+  await page.getByRole('button', { name: 'Reply', exact: true }).click();
+  await page.locator('.list article.tweet', { hasText: 'Welcome aboard, Alice!' }).waitFor({ timeout: T });
+  const like = main.getByRole('button', { name: /Like/ });
+  assert.equal(await like.getAttribute('aria-pressed'), 'false');
+  await like.click();
+  await page.waitForFunction(() => document.querySelector('article.tweet.focus .like')?.getAttribute('aria-pressed') === 'true');
+  assert.match(await like.textContent(), /\(1\)/);
+  await shot(bob, 'tweet');
+
+  // Alice sees both on a fresh load.
+  await alice.page.goto(aliceTweetUrl);
+  await alice.page.locator('.list article.tweet', { hasText: 'Welcome aboard, Alice!' }).waitFor({ timeout: T });
+  assert.match(await alice.page.locator('article.tweet.focus .like').textContent(), /\(1\)/);
+  assert.match(await alice.page.locator('article.tweet.focus').textContent(), /Replies \(1\)/);
+  assertNoProblems(alice.watch, bob.watch);
+});
+
+test('search with an operator shows highlighted results, sort and did-you-mean', async () => {
+  const { page } = alice;
+  await nav(page).getByRole('link', { name: 'Search', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Search' }).waitFor({ timeout: T });
+  await page.locator('summary', { hasText: 'Search operators' }).click();
+  await page.getByRole('cell', { name: 'from:user' }).waitFor();
+  await page.getByLabel('Search', { exact: true }).fill('from:bob coffee');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  const hit = page.locator('.list article.tweet');
+  await hit.first().waitFor({ timeout: T });
+  assert.equal(await hit.count(), 1);
+  assert.match(await hit.textContent(), /Coffee time with/);
+  const marks = await hit.locator('mark').allTextContents();
+  assert.deepEqual(marks.map((m) => m.toLowerCase()), ['coffee', 'coffee']);
+  assert.equal(new URL(page.url()).searchParams.get('q'), 'from:bob coffee');
+  await shot(alice, 'search');
+
+  await page.getByLabel('Sort by').selectOption('recent');
+  await page.waitForURL(/sort=recent/, { timeout: T });
+  await page.locator('.list article.tweet mark').first().waitFor({ timeout: T });
+
+  await page.getByLabel('Search', { exact: true }).fill('cofee');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  const suggestion = page.getByRole('link', { name: 'coffee', exact: true });
+  await suggestion.waitFor({ timeout: T });
+  await suggestion.click();
+  await page.locator('.list article.tweet mark').first().waitFor({ timeout: T });
+  assertNoProblems(alice.watch);
+});
+
+test('a hashtag link opens its search', async () => {
+  const { page } = alice;
+  await nav(page).getByRole('link', { name: 'Home', exact: true }).click();
+  const card = page.locator('article.tweet', { hasText: 'Hello #chirpdemo world' });
+  await card.waitFor({ timeout: T });
+  await card.getByRole('link', { name: '#chirpdemo' }).click();
+  await page.waitForURL(/\/search\?q=%23chirpdemo$/, { timeout: T });
+  await page.locator('.list article.tweet').nth(1).waitFor({ timeout: T });
+  assert.equal(await page.locator('.list article.tweet').count(), 2);
+  assert.equal(await page.getByLabel('Search', { exact: true }).inputValue(), '#chirpdemo');
+  await page.goBack();
+  await page.getByRole('heading', { level: 1, name: 'Home' }).waitFor({ timeout: T });
+  await page.goForward();
+  await page.getByRole('heading', { level: 1, name: 'Search' }).waitFor({ timeout: T });
+  assertNoProblems(alice.watch);
+});
+
+test('a deleted tweet is gone from search', async () => {
+  const { page } = alice;
+  await nav(page).getByRole('link', { name: 'Home', exact: true }).click();
+  await post(alice, 'A zebra crossing, soon to vanish');
+  await page.goto(`${base}/search?q=zebra`);
+  const hit = page.locator('.list article.tweet', { hasText: 'zebra crossing' });
+  await hit.waitFor({ timeout: T });
+  await hit.getByRole('button', { name: 'Delete' }).click();
+  await hit.waitFor({ state: 'detached', timeout: T });
+  await page.reload();
+  await page.getByText('No tweets match zebra.').waitFor({ timeout: T });
+  assertNoProblems(alice.watch);
+});
+
+test('deep links load on a fresh page, logged in and logged out', async () => {
+  await bob.page.goto(aliceTweetUrl);
+  await bob.page.reload();
+  await bob.page.locator('article.tweet.focus', { hasText: 'Hello #chirpdemo world' }).waitFor({ timeout: T });
+  const guest = await watchedContext(browser, 'guest');
+  await guest.page.goto(aliceTweetUrl);
+  await guest.page.locator('article.tweet.focus', { hasText: 'Hello #chirpdemo world' }).waitFor({ timeout: T });
+  await nav(guest.page).getByRole('link', { name: 'Log in', exact: true }).waitFor();
+  await guest.page.goto(`${base}/alice`);
+  await guest.page.getByRole('heading', { level: 1, name: 'Alice Liddell' }).waitFor({ timeout: T });
+  await guest.page.goto(`${base}/search?q=%23chirpdemo&sort=recent`);
+  await guest.page.locator('.list article.tweet mark').first().waitFor({ timeout: T });
+  await guest.context.close();
+  assertNoProblems(bob.watch, guest.watch);
+});
+
+test('log out returns to the logged-out app without 401s', async () => {
+  const { page } = alice;
+  await page.goto(`${base}/`);
+  await nav(page).getByRole('button', { name: 'Log out', exact: true }).click();
+  await nav(page).getByRole('link', { name: 'Log in', exact: true }).waitFor({ timeout: T });
+  await page.getByRole('heading', { level: 1, name: 'All tweets' }).waitFor({ timeout: T });
+  await page.reload();
+  await nav(page).getByRole('link', { name: 'Log in', exact: true }).waitFor({ timeout: T });
+  const cookies = await alice.context.cookies();
+  assert.equal(cookies.filter((c) => c.name === 'chirp_session' && c.value).length, 0);
+  // Logging back in works and lands where it was asked to.
+  await page.goto(`${base}/login?next=/bob`);
+  await page.getByLabel('Username').fill('alice');
+  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Bob Builder' }).waitFor({ timeout: T });
+  assertNoProblems(alice.watch, bob.watch);
+});
