@@ -5,7 +5,7 @@ SAN_BUILD ?= build-asan
 DATA_DIR ?= ./data
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all deps deps-test webdeps build build-asan run test test-long bench bench-search clean format
+.PHONY: all deps deps-test webdeps build build-asan run test test-long bench bench-http bench-search clean format
 
 all: build
 
@@ -45,6 +45,12 @@ test-long: deps-test build build-asan webdeps
 bench: build
 	scripts/deps.sh bench
 	bench/run_engine_bench.sh $(BUILD)
+
+# HTTP side by side: chirpd, nginx's ceiling, Flask + SQLAlchemy + PostgreSQL (docs/benchmarks.md).
+# Options: make bench-http HTTP_BENCH_ARGS="--seconds 10 --runs 2"
+bench-http: build
+	scripts/deps.sh bench
+	bench/http/run_http_bench.sh $(BUILD) $(HTTP_BENCH_ARGS)
 
 # Search against a plain Xapian loop, SQLite FTS5 and PostgreSQL (docs/benchmarks.md).
 # SEARCH_SCALE=100000 for a quick run; the corpus is built when missing.
