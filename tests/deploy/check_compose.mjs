@@ -1,0 +1,71 @@
+// Checks the wiring of docker/docker-compose.yml, as docker-compose itself
+// resolved it (`docker-compose config` output on stdin), against chirp's
+// split mode: role, port, peers, volume, secret and health of every service,
+// health-dependent start-up, and only the gateway published.
+//
+//   docker-compose -f docker/docker-compose.yml config | node check_compose.mjs
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+
+const cfg = parse(readFileSync(0, 'utf8'));
+const problems = [];
+const problem = (svc, msg) => problems.push(`${svc ? `service ${svc}: ` : ''}${msg}`);
+const services = cfg.services ?? {};
+const roles = { tweets: 8000, users: 8001, search: 8002 };
+const dataDir = '/var/lib/chirp/data';
+const gatewayIp = services.gateway?.networks?.backend?.ipv4_address;
+
+for (const [name, s] of Object.entries(services)) {
+  if (s.ports && name !== 'gateway') problem(name, `publishes ports ${JSON.stringify(s.ports)}: only the gateway may`);
+  for (const [dep, d] of Object.entries(s.depends_on ?? {})) {
+    if (d?.condition !== 'service_healthy') problem(name, `depends_on ${dep} without condition service_healthy`);
+    if (!services[dep]?.healthcheck) problem(name, `depends_on ${dep}, which has no healthcheck`);
+  }
+  if (!s.healthcheck?.test) problem(name, 'no healthcheck');
+}
+
+for (const [role, port] of Object.entries(roles)) {
+  const s = services[role];
+  if (!s) { problem(null, `no service ${role}`); continue; }
+  const env = s.environment ?? {};
+  if (env.CHIRP_ROLE !== role) problem(role, `CHIRP_ROLE is ${env.CHIRP_ROLE}`);
+  if (env.CHIRP_LISTEN !== `0.0.0.0:${port}`) problem(role, `CHIRP_LISTEN is ${env.CHIRP_LISTEN}, expected 0.0.0.0:${port}`);
+  if (!(s.expose ?? []).map(String).includes(String(port))) problem(role, `does not expose ${port}`);
+  if (env.CHIRP_USERS_URL !== 'http://users:8001') problem(role, `CHIRP_USERS_URL is ${env.CHIRP_USERS_URL}`);
+  if (env.CHIRP_TWEETS_URL !== 'http://tweets:8000') problem(role, `CHIRP_TWEETS_URL is ${env.CHIRP_TWEETS_URL}`);
+  if (env.CHIRP_DATA_DIR !== dataDir) problem(role, `CHIRP_DATA_DIR is ${env.CHIRP_DATA_DIR}`);
+  if (!gatewayIp || env.CHIRP_TRUSTED_PROXY !== gatewayIp)
+    problem(role, `CHIRP_TRUSTED_PROXY ${env.CHIRP_TRUSTED_PROXY} is not the gateway's address ${gatewayIp}`);
+  // One named volume per service, holding its data folder.
+  const vol = (s.volumes ?? []).map((v) => (typeof v === 'string' ? v.split(':') : [v.source, v.target]))
+    .find(([, target]) => target === dataDir);
+  if (!vol) problem(role, `no volume at ${dataDir}`);
+  else if (!(vol[0] in (cfg.volumes ?? {}))) problem(role, `${vol[0]} is not a named volume`);
+  const secrets = (s.secrets ?? []).map((x) => (typeof x === 'string' ? x : x.source));
+  if (!secrets.includes('internal_secret')) problem(role, 'internal_secret not mounted');
+  if (env.CHIRP_INTERNAL_SECRET_FILE !== '/run/secrets/internal_secret')
+    problem(role, `CHIRP_INTERNAL_SECRET_FILE is ${env.CHIRP_INTERNAL_SECRET_FILE}`);
+  if (!JSON.stringify(s.healthcheck?.test ?? '').includes(`:${port}/health`)) problem(role, `healthcheck does not ask :${port}/health`);
+  if (s.build?.dockerfile !== 'docker/Dockerfile') problem(role, `built from ${s.build?.dockerfile}`);
+}
+
+const gw = services.gateway;
+if (!gw) problem(null, 'no service gateway');
+else {
+  if (!(gw.ports ?? []).some((p) => String(p.target ?? p).endsWith('8080') || String(p).includes(':8080')))
+    problem('gateway', 'does not publish 8080');
+  for (const role of Object.keys(roles))
+    if (gw.depends_on?.[role]?.condition !== 'service_healthy') problem('gateway', `does not wait for ${role} to be healthy`);
+  if (gw.build?.dockerfile !== 'docker/gateway/Dockerfile') problem('gateway', `built from ${gw.build?.dockerfile}`);
+}
+const secret = cfg.secrets?.internal_secret;
+if (!secret?.file) problem(null, 'secret internal_secret is not a file secret');
+// Volumes must be named (docker-managed), one per data service.
+for (const role of Object.keys(roles))
+  if (!(`${role}-data` in (cfg.volumes ?? {}))) problem(null, `no named volume ${role}-data`);
+
+if (problems.length) {
+  for (const p of problems) console.log(`INVALID docker-compose.yml: ${p}`);
+  process.exit(1);
+}
+console.log(`docker-compose.yml: ${Object.keys(services).length} services wired as split mode expects`);

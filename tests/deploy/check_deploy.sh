@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Offline checks of chirp's deployment files: no Docker engine, no cluster, no
+# downloads. One check per call (ctest runs each as its own test):
+#
+#   tests/deploy/check_deploy.sh CHECK [REPO_ROOT]
+#     yamllint     every YAML file under docker/ and .gitlab-ci.yml (yamllint -s, tests/deploy/yamllint.yml)
+#     dockerfiles  every Dockerfile under docker/ (npm dockerfilelint)
+#     compose      docker-compose config -q, then the split-mode wiring (check_compose.mjs)
+#     k8s-staging, k8s-production
+#                  kubectl kustomize of the overlay, and the overlay as the pipeline
+#                  deploys it (docker/k8s/deploy.sh --render with an image prefix and
+#                  a secret), each validated offline (validate_k8s.mjs)
+#     pipeline     gitlab-ci-local --list / --list-json on the default branch and on
+#                  another branch (check_pipeline.mjs)
+#
+# Tools: Debian yamllint and docker-compose (scripts/deps.d/deploy.test.apt),
+# npm packages in tests/deploy (scripts/deps.d/deploy.npm, `make webdeps`), and
+# kubectl with kustomize v5 (not a Debian package; KUBECTL=... to choose one).
+set -euo pipefail
+check=${1:?usage: check_deploy.sh CHECK [REPO_ROOT]}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "${2:-$here/../..}" && pwd)
+bin=$here/node_modules/.bin
+
+fail() { echo "FAIL deploy/$check: $*" >&2; exit 1; }
+need() {  # need TOOL HINT
+  command -v "$1" >/dev/null 2>&1 || fail "$1 not found: $2"
+}
+need_npm() {
+  [ -x "$bin/$1" ] || fail "$bin/$1 missing: run 'make webdeps' (installs the folders in scripts/deps.d/*.npm)"
+}
+need node "scripts/deps.sh test installs nodejs"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/chirp-deploy.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+case "$check" in
+yamllint)
+  need yamllint "apt-get install yamllint (scripts/deps.d/deploy.test.apt)"
+  files=$(cd "$root" && find docker -name node_modules -prune -o \( -name '*.yml' -o -name '*.yaml' \) -print | sort)
+  [ -n "$files" ] || fail "no YAML files under docker/"
+  (cd "$root" && yamllint -s -f parsable -c "$here/yamllint.yml" $files .gitlab-ci.yml) \
+    || fail "yamllint found problems (above)"
+  echo "yamllint: $(echo "$files" | wc -l) files under docker/ and .gitlab-ci.yml clean"
+  ;;
+
+dockerfiles)
+  need_npm dockerfilelint
+  mapfile -t dockerfiles < <(cd "$root" && find docker -name node_modules -prune -o -name 'Dockerfile*' ! -name '*.dockerignore' -print | sort)
+  [ ${#dockerfiles[@]} -ge 2 ] || fail "expected docker/Dockerfile and docker/gateway/Dockerfile, found: ${dockerfiles[*]:-none}"
+  for f in "${dockerfiles[@]}"; do
+    # dockerfilelint exits non-zero on any issue and prints them.
+    (cd "$root" && "$bin/dockerfilelint" "$f") || fail "dockerfilelint: $f"
+    # Each image runs as a non-root user and says how it is health-checked.
+    grep -qE '^USER[[:space:]]+[^r0]' "$root/$f" || fail "$f: no non-root USER"
+    grep -qE '^HEALTHCHECK[[:space:]]' "$root/$f" || fail "$f: no HEALTHCHECK"
+    echo "dockerfilelint: $f clean"
+  done
+  ;;
+
+compose)
+  need docker-compose "apt-get install docker-compose (scripts/deps.d/deploy.test.apt)"
+  compose=(docker-compose --project-directory "$root/docker" -f "$root/docker/docker-compose.yml")
+  # Schema and interpolation; needs no Docker daemon.
+  "${compose[@]}" config -q || fail "docker-compose config -q rejected docker/docker-compose.yml"
+  "${compose[@]}" config > "$tmp/compose.yml" || fail "docker-compose config"
+  node "$here/check_compose.mjs" < "$tmp/compose.yml" || fail "compose wiring (above)"
+  ;;
+
+k8s-staging|k8s-production)
+  overlay=${check#k8s-}
+  kubectl=${KUBECTL:-$(command -v kubectl || true)}
+  [ -n "$kubectl" ] && [ -x "$kubectl" ] || fail "kubectl not found. It is not taken from Debian (its kubernetes-client is too old for kustomize v5): install kubectl 1.32 from the Kubernetes apt repository (pkgs.k8s.io) or point KUBECTL at one"
+  "$kubectl" version --client 2>/dev/null | grep -q 'Kustomize Version: v5' \
+    || fail "$kubectl has no kustomize v5 ($("$kubectl" version --client 2>&1 | tr '\n' ' '))"
+  need_npm gitlab-ci-local   # the folder is installed as a whole
+  ns=$(sed -n 's/^namespace: *//p' "$root/docker/k8s/overlays/$overlay/kustomization.yaml")
+  [ -n "$ns" ] || fail "overlay $overlay sets no namespace"
+  "$kubectl" kustomize "$root/docker/k8s/overlays/$overlay" > "$tmp/plain.yaml" \
+    || fail "kubectl kustomize docker/k8s/overlays/$overlay"
+  node "$here/validate_k8s.mjs" "$tmp/plain.yaml" --namespace "$ns" || fail "overlay $overlay (above)"
+  # As the pipeline applies it: registry images pinned to a commit, and the Secret.
+  printf 'test-secret-not-for-use' > "$tmp/secret"
+  CHIRP_IMAGE_PREFIX=registry.invalid/chirp CHIRP_IMAGE_TAG=0123abcd INTERNAL_SECRET_FILE="$tmp/secret" \
+    KUBECTL="$kubectl" "$root/docker/k8s/deploy.sh" "$overlay" --render > "$tmp/deploy.yaml" \
+    || fail "docker/k8s/deploy.sh $overlay --render"
+  node "$here/validate_k8s.mjs" "$tmp/deploy.yaml" --namespace "$ns" \
+    --image-prefix registry.invalid/chirp --with-secret || fail "deploy.sh $overlay render (above)"
+  grep -q 'image: registry.invalid/chirp/chirpd:0123abcd' "$tmp/deploy.yaml" || fail "deploy.sh did not pin chirpd's image"
+  grep -q 'image: registry.invalid/chirp/gateway:0123abcd' "$tmp/deploy.yaml" || fail "deploy.sh did not pin the gateway's image"
+  ;;
+
+pipeline)
+  need_npm gitlab-ci-local
+  need git "scripts/deps.sh installs git"
+  # gitlab-ci-local reads the branch from git and keeps state in its folder:
+  # give it a throw-away repository holding the pipeline, on main, then on a branch.
+  repo=$tmp/repo
+  mkdir -p "$repo" "$tmp/home"
+  cp "$root/.gitlab-ci.yml" "$repo/"
+  git -C "$repo" init -q -b main
+  git -C "$repo" add .gitlab-ci.yml
+  git -C "$repo" -c user.name=chirp-test -c user.email=test@localhost commit -q -m pipeline
+  # With no remote, gitlab-ci-local takes "main" as the default branch.
+  glci=("$bin/gitlab-ci-local" --home "$tmp/home")
+  (cd "$repo" && "${glci[@]}" --list) > "$tmp/list.txt" 2> "$tmp/list.err" \
+    || { cat "$tmp/list.txt" "$tmp/list.err"; fail "gitlab-ci-local --list rejected .gitlab-ci.yml"; }
+  cat "$tmp/list.txt"
+  (cd "$repo" && "${glci[@]}" --list-json) > "$tmp/main.json" 2>/dev/null || fail "gitlab-ci-local --list-json (main)"
+  git -C "$repo" checkout -q -b feature/x
+  (cd "$repo" && "${glci[@]}" --list-json) > "$tmp/feature.json" 2>/dev/null || fail "gitlab-ci-local --list-json (branch)"
+  node "$here/check_pipeline.mjs" "$tmp/main.json" "$tmp/feature.json" "$root" || fail "pipeline (above)"
+  ;;
+
+*) fail "unknown check (yamllint|dockerfiles|compose|k8s-staging|k8s-production|pipeline)" ;;
+esac
+echo "PASS deploy/$check"
