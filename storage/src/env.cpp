@@ -1,6 +1,7 @@
 #include "chirp/storage/env.h"
 
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <cerrno>
 #include <cstring>
@@ -124,10 +125,27 @@ WriteTxn::WriteTxn(Env& env, WriteTxn* parent) {
 
 WriteTxn::~WriteTxn() { abort(); }
 
+// LMDB reports a short write as EIO, and a full file system (tmpfs, ext4 near
+// full) answers a large pwrite with a short count, so disk full reaches us as
+// EIO. The commit wrote nothing (the meta page comes last), so when the file
+// system has next to no room left the honest answer is StorageFull (507).
+bool file_system_nearly_full(const char* path) {
+  struct statvfs fs;
+  if (path == nullptr || statvfs(path, &fs) != 0) return false;
+  const unsigned long long free_bytes = static_cast<unsigned long long>(fs.f_bavail) * fs.f_frsize;
+  return free_bytes < (4ull << 20);
+}
+
 Status WriteTxn::commit() {
   if (!txn_) return status_.ok() ? Status::Internal("commit of a finished transaction") : status_;
+  MDB_env* env = mdb_txn_env(txn_);
   int rc = mdb_txn_commit(txn_);
   txn_ = nullptr;  // commit frees the handle, even when it fails
+  if (rc == EIO) {
+    const char* path = nullptr;
+    if (mdb_env_get_path(env, &path) == MDB_SUCCESS && file_system_nearly_full(path))
+      return Status::StorageFull(std::string("commit: the disk is full (") + mdb_strerror(rc) + ")");
+  }
   return lmdb_status(rc, "commit");
 }
 
