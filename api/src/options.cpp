@@ -21,6 +21,7 @@ constexpr Flag kFlags[] = {
     {"users-url", "CHIRP_USERS_URL", "users service in split mode (default http://127.0.0.1:8001)"},
     {"tweets-url", "CHIRP_TWEETS_URL", "tweets service in split mode (default http://127.0.0.1:8000)"},
     {"internal-secret-file", "CHIRP_INTERNAL_SECRET_FILE", "file holding the secret for internal endpoints"},
+    {"auth-cache-seconds", "CHIRP_AUTH_CACHE_SECONDS", "split mode: seconds a token check is trusted (1..30, default 30)"},
     {"static-dir", "CHIRP_STATIC_DIR", "web app and Swagger UI files (default static)"},
     {"threads", "CHIRP_THREADS", "HTTP threads (default: one per core)"},
     {"rate-limit", "CHIRP_RATE_LIMIT", "on|off (default on)"},
@@ -75,6 +76,11 @@ Status apply(ChirpdOptions& o, std::string_view flag, std::string_view v, bool& 
     o.tweets_url = v;
   } else if (flag == "internal-secret-file") {
     o.internal_secret_file = v;
+  } else if (flag == "auth-cache-seconds") {
+    int n = 0;
+    auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || ptr != v.data() + v.size() || n < 1 || n > 30) return bad(flag, "expected 1 to 30");
+    o.auth_cache_seconds = n;
   } else if (flag == "static-dir") {
     o.static_dir = v;
   } else if (flag == "threads") {
@@ -170,9 +176,10 @@ std::string chirpd_usage() {
   }
   u += "  --help                                     this text\n";
   u += "\nroles: all serves the users, tweets and search tables, the web app (--static-dir) and /docs on\n"
-       "one engine over --data-dir. users|tweets|search serve only their own table; split mode (separate\n"
-       "data per service, peers over HTTP) is not built yet, so for now each role opens its own local\n"
-       "engine on --data-dir (only one process may hold a data folder at a time).\n";
+       "one engine over --data-dir. users|tweets|search (split mode) serve only their own routes on their own\n"
+       "--data-dir, plus /internal/v1/* for their peers (needs --internal-secret-file); tweets follows the\n"
+       "users log (--users-url), users and search follow the tweets log (--tweets-url), search also the\n"
+       "users log. Put nginx in front (docker/gateway/): it never routes /internal/.\n";
   return u;
 }
 

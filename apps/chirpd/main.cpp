@@ -13,11 +13,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include "chirp/api/internal.h"
 #include "chirp/api/logging.h"
 #include "chirp/api/options.h"
 #include "chirp/api/server.h"
 #include "chirp/api/services.h"
 #include "chirp/engine/engine.h"
+#include "chirp/engine/log_follower.h"
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -38,9 +40,28 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+  // Split roles talk to their peers with the internal secret (internal.h).
+  const std::string& role = opts->role;
+  const bool split = role != "all";
+  std::string secret;
+  if (split) {
+    if (opts->internal_secret_file.empty()) {
+      std::cerr << "chirpd: --role " << role << " needs --internal-secret-file (split mode)\n";
+      return 2;
+    }
+    auto s = chirp::api::read_internal_secret(opts->internal_secret_file);
+    if (!s.ok()) {
+      std::cerr << "chirpd: " << s.status().message() << "\n";
+      return 2;
+    }
+    secret = std::move(s).value();
+  }
+
   // The engine: fails at once (clear message) when another process holds the folder.
+  // Only all-in-one and search keep a search index.
   chirp::engine::EngineOptions eo;
   eo.data_dir = opts->data_dir;
+  eo.search = role == "all" || role == "search";
   auto opened = chirp::engine::Engine::open(eo);
   if (!opened.ok()) {
     std::cerr << "chirpd: " << opened.status().message() << "\n";
@@ -48,16 +69,55 @@ int main(int argc, char** argv) {
   }
   std::unique_ptr<chirp::engine::Engine> engine = std::move(opened.value());
 
-  // Split mode is a later issue: users|tweets|search mount their own table on
-  // the same local engine for now.
   std::vector<chirp::api::RouteTable> tables;
-  const std::string& role = opts->role;
   if (role == "all" || role == "users") tables.push_back(chirp::api::make_users_table(*engine));
   if (role == "all" || role == "tweets") tables.push_back(chirp::api::make_tweets_table(*engine));
   if (role == "all" || role == "search") tables.push_back(chirp::api::make_search_table(*engine));
+  if (split) tables.push_back(chirp::api::make_internal_table(*engine, secret, role == "users"));
+
+  // Split mode: each role keeps what it needs of its peers' logs (DESIGN.md
+  // "Split mode: who owns what"), resuming from the position stored with it.
+  using chirp::engine::LogFollower;
+  std::unique_ptr<LogFollower> users_log, tweets_log;
+  auto peer = [&](const std::string& url) {
+    chirp::api::PeerOptions p;
+    p.base_url = url;
+    while (!p.base_url.empty() && p.base_url.back() == '/') p.base_url.pop_back();
+    p.secret = secret;
+    return chirp::api::http_change_source(p);
+  };
+  if (role == "users")
+    tweets_log = std::make_unique<LogFollower>(*engine, "tweets", chirp::engine::kReplicaTweetCounts,
+                                               peer(opts->tweets_url));
+  if (role == "tweets")
+    users_log = std::make_unique<LogFollower>(*engine, "users",
+                                              chirp::engine::kReplicaUsers | chirp::engine::kReplicaFollows,
+                                              peer(opts->users_url));
+  if (role == "search") {
+    users_log = std::make_unique<LogFollower>(*engine, "users", chirp::engine::kReplicaUsers, peer(opts->users_url));
+    tweets_log = std::make_unique<LogFollower>(*engine, "tweets",
+                                               chirp::engine::kReplicaTweets | chirp::engine::kReplicaLikes,
+                                               peer(opts->tweets_url));
+  }
+  if (users_log) users_log->start();
+  if (tweets_log) tweets_log->start();
 
   chirp::api::ServerConfig cfg = chirp::api::server_config_from(*opts);
-  cfg.authenticator = chirp::api::make_engine_authenticator(*engine);
+  if (role == "tweets" || role == "search") {
+    // Tokens belong to the users service: checked there, at most once per
+    // token per --auth-cache-seconds. A fresh check waits (bounded) until this
+    // replica has the users log up to the check, so a new account is known here.
+    chirp::api::TokenCheckOptions tc;
+    tc.users.base_url = opts->users_url;
+    tc.users.secret = secret;
+    tc.users.timeout = std::chrono::milliseconds(3000);
+    tc.ttl = std::chrono::seconds(opts->auth_cache_seconds);
+    LogFollower* ul = users_log.get();
+    tc.settle = [ul](uint64_t seq) { (void)ul->wait_position(seq, std::chrono::milliseconds(2000)); };
+    cfg.authenticator = chirp::api::make_remote_authenticator(std::move(tc));
+  } else {
+    cfg.authenticator = chirp::api::make_engine_authenticator(*engine);
+  }
   cfg.readiness = chirp::api::make_engine_readiness(*engine);
   int rc = 0;
   {
@@ -72,6 +132,12 @@ int main(int argc, char** argv) {
                                              [e] { return static_cast<double>(e->index_docs()); }});
     server.dispatcher().metrics().add_gauge({"chirp_lmdb_map_size_bytes", "LMDB map size",
                                              [e] { return static_cast<double>(e->stats().map_size); }});
+    for (LogFollower* f : {users_log.get(), tweets_log.get()}) {
+      if (f == nullptr) continue;
+      server.dispatcher().metrics().add_gauge({"chirp_replica_" + f->log() + "_seq",
+                                               "last change of the " + f->log() + " log applied here",
+                                               [f] { return static_cast<double>(f->position()); }});
+    }
     if (auto s = server.start(); !s.ok()) {
       spdlog::error("{}", s.message());
       rc = 1;
@@ -84,6 +150,8 @@ int main(int argc, char** argv) {
       server.shutdown();
     }
   }
+  if (users_log) users_log->stop();
+  if (tweets_log) tweets_log->stop();
   if (auto s = engine->flush_search(); !s.ok()) spdlog::warn("search flush: {}", s.message());
   engine.reset();
   spdlog::info("stopped");

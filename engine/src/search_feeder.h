@@ -17,18 +17,12 @@
 #include <thread>
 #include <vector>
 
+#include "chirp/engine/change_source.h"  // ChangeSource
 #include "chirp/search/search_index.h"
 #include "chirp/status.h"
 #include "chirp/storage/records.h"
 
 namespace chirp::engine {
-
-struct ChangeSource {
-  // Changes with seq > after, oldest first, at most limit.
-  std::function<Result<std::vector<storage::ChangeRecord>>(uint64_t after, size_t limit)> read;
-  // Blocks until a change after `after` may exist or the timeout passes.
-  std::function<void(uint64_t after, std::chrono::milliseconds timeout)> wait;
-};
 
 // The IndexOp for one change, if search cares about it.
 std::optional<search::IndexOp> index_op_for(const storage::ChangeRecord& change);

@@ -24,6 +24,7 @@ struct ChirpdOptions {
   std::string users_url = "http://127.0.0.1:8001";
   std::string tweets_url = "http://127.0.0.1:8000";
   std::string internal_secret_file;
+  int auth_cache_seconds = 30;  // split mode: how long a token check is trusted (1..30)
   std::string static_dir = "static";
   int threads = 0;  // 0 = one per core
   bool rate_limit = true;

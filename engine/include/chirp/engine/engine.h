@@ -117,6 +117,15 @@ class Engine {
   // returns the last committed sequence number.
   uint64_t wait_for_change(uint64_t after, std::chrono::milliseconds timeout) const;
 
+  // ---- split mode: replicas of other services' logs (change_source.h) ----
+  // Applies `changes` of the foreign log `log` ("users", "tweets") as `scope`
+  // says (ReplicaScope flags), skipping those at or below the stored
+  // position, and stores the new position in the same durable transaction.
+  Status apply_replica(std::string_view log, uint32_t scope,
+                       const std::vector<storage::ChangeRecord>& changes);
+  // The last sequence number of `log` applied here (0: start from the beginning).
+  uint64_t replica_position(std::string_view log) const;
+
   // ---- search (EngineOptions::search) ----
   // The query language is docs/search.md; malformed queries are InvalidArgument.
   Result<SearchResults> search(const search::SearchRequest& request) const;

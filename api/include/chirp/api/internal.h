@@ -1,0 +1,81 @@
+// Split mode's internal surface (DESIGN.md "Split mode: who owns what").
+//
+// Served by every split role on its own port, next to the public routes, and
+// never routed by the gateway. Every internal request carries the shared
+// secret in X-Internal-Secret (compared in constant time); without it: 401.
+//
+//   GET /internal/v1/changes?after=SEQ&limit=N   this service's change log
+//       {"changes":[{"seq":..,"kind":"tweet_posted",..}],"last_seq":N}
+//       Short polls: the answer is immediate (an empty list when nothing is
+//       newer), so no request thread ever waits for changes; consumers poll
+//       again after a short pause.
+//   GET /internal/v1/auth/check   (users role; token in X-Chirp-Token)
+//       {"user_id":N,"session":"<hex>","seq":<users log seq>} or 401
+//
+// The consumers of that surface live here too: a ChangeSource over HTTP
+// (libcurl) and an Authenticator that checks tokens with the users service at
+// most once per token per TTL.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "chirp/api/route.h"
+#include "chirp/api/server.h"
+#include "chirp/engine/change_source.h"
+#include "chirp/status.h"
+#include "chirp/storage/records.h"
+
+namespace chirp::engine {
+class Engine;
+}
+
+namespace chirp::api {
+
+inline constexpr std::string_view kInternalSecretHeader = "X-Internal-Secret";
+inline constexpr std::string_view kInternalTokenHeader = "X-Chirp-Token";
+
+// The secret from --internal-secret-file (trailing white space trimmed);
+// InvalidArgument when unreadable or shorter than 16 bytes.
+Result<std::string> read_internal_secret(const std::string& path);
+
+// Constant-time check of a presented secret (libsodium; lengths hidden by hashing).
+bool internal_secret_matches(std::string_view expected, std::string_view presented);
+
+// ---- change records as JSON (internal wire format) ----
+std::string changes_to_json(const std::vector<storage::ChangeRecord>& changes, uint64_t last_seq);
+// InvalidArgument on malformed input. Unknown kinds decode as kind 0 (ignored by consumers).
+Result<std::vector<storage::ChangeRecord>> changes_from_json(std::string_view json, uint64_t* last_seq = nullptr);
+
+// The internal routes of a service on `e`. `auth_check`: serve /internal/v1/auth/check (users).
+RouteTable make_internal_table(engine::Engine& e, std::string secret, bool auth_check);
+
+// ---- clients (libcurl) ----
+struct PeerOptions {
+  std::string base_url;  // "http://127.0.0.1:8000"
+  std::string secret;
+  std::chrono::milliseconds timeout{5000};
+  std::chrono::milliseconds poll_interval{100};  // pause after an empty poll
+};
+
+// Reads a peer's log over GET /internal/v1/changes; errors are Unavailable.
+engine::ChangeSource http_change_source(PeerOptions peer);
+
+struct TokenCheckOptions {
+  PeerOptions users;
+  std::chrono::seconds ttl{30};  // one check per token per ttl (valid and invalid answers)
+  size_t max_entries = 100000;
+  // Called after a fresh successful check with the users log's seq at that
+  // moment: the caller may wait (bounded) until its replica has caught up, so
+  // a user who just signed up is known here on the first request.
+  std::function<void(uint64_t users_seq)> settle;
+};
+
+// Bearer token -> Principal through the users service, cached.
+Authenticator make_remote_authenticator(TokenCheckOptions options);
+
+}  // namespace chirp::api

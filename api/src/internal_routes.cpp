@@ -1,0 +1,117 @@
+// The internal routes (internal.h): a service's change log and the token
+// check, both behind the internal secret; plus the secret helpers.
+#include <sodium.h>
+
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+#include "chirp/api/errors.h"
+#include "chirp/api/internal.h"
+#include "chirp/engine/engine.h"
+#include "route_util.h"
+
+namespace chirp::api {
+
+namespace {
+
+constexpr size_t kDefaultChanges = 500, kMaxChanges = 5000;
+
+std::optional<uint64_t> parse_u64(const std::optional<std::string>& v) {
+  if (!v || v->empty() || v->size() > 20) return std::nullopt;
+  uint64_t out = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+  if (ec != std::errc() || p != v->data() + v->size()) return std::nullopt;
+  return out;
+}
+
+std::string hex(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s;
+  s.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    s.push_back(kHex[c >> 4]);
+    s.push_back(kHex[c & 15]);
+  }
+  return s;
+}
+
+// Wraps a handler so it runs only with the right secret.
+Handler guarded(std::string secret, Handler h) {
+  return [secret = std::move(secret), h = std::move(h)](const HttpRequest& req, RequestContext& ctx) {
+    if (!internal_secret_matches(secret, req.header(kInternalSecretHeader)))
+      return error_response(401, "unauthorized", "internal endpoint: missing or wrong internal secret");
+    return h(req, ctx);
+  };
+}
+
+}  // namespace
+
+Result<std::string> read_internal_secret(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::InvalidArgument("cannot read the internal secret file " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
+  if (s.size() < 16) return Status::InvalidArgument("the internal secret in " + path + " is shorter than 16 bytes");
+  return s;
+}
+
+bool internal_secret_matches(std::string_view expected, std::string_view presented) {
+  if (expected.empty()) return false;
+  // Hash both to a fixed size so neither the comparison nor its length leaks.
+  unsigned char a[crypto_generichash_BYTES], b[crypto_generichash_BYTES];
+  crypto_generichash(a, sizeof a, reinterpret_cast<const unsigned char*>(expected.data()), expected.size(), nullptr, 0);
+  crypto_generichash(b, sizeof b, reinterpret_cast<const unsigned char*>(presented.data()), presented.size(), nullptr,
+                     0);
+  return sodium_memcmp(a, b, sizeof a) == 0;
+}
+
+RouteTable make_internal_table(engine::Engine& e, std::string secret, bool auth_check) {
+  RouteTable t;
+  t.service = "internal";
+  t.routes.push_back(
+      {Method::kGet, "/internal/v1/changes",
+       guarded(secret,
+               [&e](const HttpRequest& req, RequestContext&) {
+                 auto after_q = req.query_param("after");
+                 auto after = after_q ? parse_u64(after_q) : std::optional<uint64_t>(0);
+                 if (!after) return error_response(400, "bad_request", "after: expected a sequence number");
+                 auto limit_q = req.query_param("limit");
+                 auto limit = limit_q ? parse_u64(limit_q) : std::optional<uint64_t>(kDefaultChanges);
+                 if (!limit || *limit == 0 || *limit > kMaxChanges)
+                   return error_response(400, "bad_request", "limit: expected 1 to 5000");
+                 // Read the last seq first: every change up to it is in the answer or later.
+                 const uint64_t last = e.last_change_seq();
+                 auto changes = e.changes_after(*after, *limit);
+                 if (!changes.ok()) return error_response(changes.status());
+                 return HttpResponse::json(200, changes_to_json(*changes, last));
+               }),
+       AuthMode::kNone, RateClass::kNone, RouteDoc{"change log (internal)", {}, {}, nullptr, {}, {}, true}});
+  if (auth_check) {
+    t.routes.push_back(
+        {Method::kGet, "/internal/v1/auth/check",
+         guarded(secret,
+                 [&e](const HttpRequest& req, RequestContext&) {
+                   // The users log position first: the caller's replica waits for it.
+                   const uint64_t seq = e.last_change_seq();
+                   auto p = e.authenticate(req.header(kInternalTokenHeader));
+                   if (!p.ok()) return error_response(p.status());
+                   return detail::json_reply(200, [&](JsonWriter& w) {
+                     w.StartObject();
+                     w.Key("user_id");
+                     w.Uint64(p->user_id);
+                     w.Key("session");
+                     detail::jstr(w, hex(p->token_hash));
+                     w.Key("seq");
+                     w.Uint64(seq);
+                     w.EndObject();
+                   });
+                 }),
+         AuthMode::kNone, RateClass::kNone, RouteDoc{"token check (internal)", {}, {}, nullptr, {}, {}, true}});
+  }
+  return t;
+}
+
+}  // namespace chirp::api

@@ -1,0 +1,213 @@
+// Engine: replicas of other services' change logs (split mode).
+//
+// Each service owns its data (DESIGN.md "Split mode: who owns what") and keeps
+// copies of the foreign facts it needs, derived from the owner's change log:
+// tweets keeps users and the follow graph (home timelines, author names),
+// users keeps tweet counts, search keeps users and tweets (it hydrates hits
+// from them, and its feeder indexes the tweets as they land in its own log).
+// Every step is idempotent and skips what is missing: two logs are followed
+// independently, so a like may arrive before its tweet, a post before its author.
+#include <string>
+
+#include "chirp/engine/change_source.h"
+#include "chirp/engine/engine.h"
+#include "chirp/storage/tables.h"
+#include "chirp/text/twitter_text.h"
+#include "mutations.h"
+#include "views.h"
+#include "writer.h"
+
+namespace chirp::engine {
+
+using storage::ChangeRecord;
+using storage::TweetRecord;
+using storage::UserRecord;
+
+namespace {
+
+std::string position_key(std::string_view log) { return "replica." + std::string(log); }
+
+bool is_missing(const Status& s) { return s.code() == Code::kNotFound; }
+
+Status copy_user(WriteContext& ctx, const ChangeRecord& c) {
+  const auto& st = ctx.store;
+  UserRecord u;
+  Status s = st.users.get(ctx.txn, c.user_id, &u);
+  if (!s.ok() && !is_missing(s)) return s;
+  const bool fresh = !s.ok();
+  if (fresh) {
+    u = UserRecord{};
+    u.id = c.user_id;
+    u.username = c.username;
+    u.created_at_ms = c.at_ms;  // the log carries when the account was created
+    // A name freed by an earlier deletion may still point at an old copy.
+    const std::string lower = lowercase_ascii(c.username);
+    uint64_t holder = 0;
+    if (st.usernames.get(ctx.txn, lower, &holder).ok()) CHIRP_RETURN_IF_ERROR(st.usernames.remove(ctx.txn, lower));
+    CHIRP_RETURN_IF_ERROR(st.usernames.insert_new(ctx.txn, lower, u.id));
+  }
+  u.display_name = c.display_name.empty() ? u.username : c.display_name;
+  u.bio = c.bio;
+  return st.users.put(ctx.txn, u.id, u);
+}
+
+// The local copy of a deleted account goes with everything that points at it,
+// as Engine::delete_account does on the owner (each tweet logs kTweetDeleted).
+Status drop_user(WriteContext& ctx, const ChangeRecord& c) {
+  const auto& st = ctx.store;
+  UserRecord user;
+  Status s = st.users.get(ctx.txn, c.user_id, &user);
+  if (is_missing(s)) return Status::Ok();
+  CHIRP_RETURN_IF_ERROR(s);
+  for (uint64_t tid : st.user_tweets.list_desc(ctx.txn, user.id, 0, SIZE_MAX)) {
+    TweetRecord t;
+    if (!st.tweets.get(ctx.txn, tid, &t).ok()) continue;
+    CHIRP_RETURN_IF_ERROR(remove_tweet(ctx, t, user));
+  }
+  bool changed = false;
+  for (uint64_t tid : st.user_likes.list_asc(ctx.txn, user.id, 0, SIZE_MAX))
+    CHIRP_RETURN_IF_ERROR(remove_like(ctx, user.id, tid, &changed));
+  for (uint64_t followee : st.following.list_asc(ctx.txn, user.id, 0, SIZE_MAX))
+    CHIRP_RETURN_IF_ERROR(remove_follow(ctx, user.id, followee, &changed));
+  for (uint64_t follower : st.followers.list_asc(ctx.txn, user.id, 0, SIZE_MAX))
+    CHIRP_RETURN_IF_ERROR(remove_follow(ctx, follower, user.id, &changed));
+  CHIRP_RETURN_IF_ERROR(st.home.remove_all(ctx.txn, user.id, nullptr));
+  CHIRP_RETURN_IF_ERROR(st.sessions.remove_all_of_user(ctx.txn, user.id, {}));
+  CHIRP_RETURN_IF_ERROR(st.idempotency.remove_all_of_user(ctx.txn, user.id));
+  uint64_t holder = 0;
+  const std::string lower = lowercase_ascii(user.username);
+  if (st.usernames.get(ctx.txn, lower, &holder).ok() && holder == user.id)
+    CHIRP_RETURN_IF_ERROR(st.usernames.remove(ctx.txn, lower));
+  CHIRP_RETURN_IF_ERROR(st.users.del(ctx.txn, user.id));
+  ChangeRecord local = c;
+  local.seq = 0;
+  return ctx.append_change(local);
+}
+
+Status copy_follow(WriteContext& ctx, const ChangeRecord& c, bool follow) {
+  if (!follow) {
+    bool changed = false;
+    return remove_follow(ctx, c.user_id, c.target_id, &changed);
+  }
+  UserRecord a, b;
+  if (!ctx.store.users.get(ctx.txn, c.user_id, &a).ok() || !ctx.store.users.get(ctx.txn, c.target_id, &b).ok())
+    return Status::Ok();  // one side is gone already
+  bool changed = false;
+  return add_follow(ctx, a, b, &changed);
+}
+
+// A copy of a posted tweet with its indexes, logged locally like a post.
+Status copy_tweet(WriteContext& ctx, const ChangeRecord& c) {
+  const auto& st = ctx.store;
+  if (st.tweets.contains(ctx.txn, c.tweet.id)) return Status::Ok();
+  TweetRecord t = c.tweet;
+  if (t.entities.empty() && !t.text.empty()) t.entities = to_entity_records(text::extract_entities(t.text));
+  t.like_count = 0;
+  t.reply_count = 0;
+  CHIRP_RETURN_IF_ERROR(st.tweets.put(ctx.txn, t.id, t));
+  CHIRP_RETURN_IF_ERROR(st.user_tweets.add(ctx.txn, t.author_id, t.id));
+  if (t.in_reply_to_id != 0) {
+    CHIRP_RETURN_IF_ERROR(st.replies.add(ctx.txn, t.in_reply_to_id, t.id));
+    TweetRecord parent;
+    if (st.tweets.get(ctx.txn, t.in_reply_to_id, &parent).ok()) {
+      ++parent.reply_count;
+      CHIRP_RETURN_IF_ERROR(st.tweets.put(ctx.txn, parent.id, parent));
+    }
+  }
+  UserRecord author;
+  if (st.users.get(ctx.txn, t.author_id, &author).ok()) {
+    ++author.tweet_count;
+    CHIRP_RETURN_IF_ERROR(st.users.put(ctx.txn, author.id, author));
+  }
+  ChangeRecord local = c;
+  local.seq = 0;
+  local.tweet = t;
+  return ctx.append_change(local);
+}
+
+Status drop_tweet(WriteContext& ctx, const ChangeRecord& c) {
+  const auto& st = ctx.store;
+  TweetRecord t;
+  Status s = st.tweets.get(ctx.txn, c.target_id, &t);
+  if (is_missing(s)) return Status::Ok();
+  CHIRP_RETURN_IF_ERROR(s);
+  UserRecord author;
+  if (!st.users.get(ctx.txn, t.author_id, &author).ok()) {
+    author = UserRecord{};  // not copied (yet): remove_tweet then writes no counts
+    author.id = t.author_id;
+    author.username = c.username;
+    CHIRP_RETURN_IF_ERROR(remove_tweet(ctx, t, author));
+    return st.users.del(ctx.txn, author.id);  // undo the placeholder remove_tweet stored
+  }
+  return remove_tweet(ctx, t, author);
+}
+
+Status count_tweet(WriteContext& ctx, uint64_t author_id, bool posted) {
+  UserRecord u;
+  Status s = ctx.store.users.get(ctx.txn, author_id, &u);
+  if (is_missing(s)) return Status::Ok();
+  CHIRP_RETURN_IF_ERROR(s);
+  if (posted)
+    ++u.tweet_count;
+  else if (u.tweet_count > 0)
+    --u.tweet_count;
+  return ctx.store.users.put(ctx.txn, u.id, u);
+}
+
+Status apply_one(WriteContext& ctx, uint32_t scope, const ChangeRecord& c) {
+  bool changed = false;
+  switch (c.kind) {
+    case ChangeRecord::kUserCreated:
+    case ChangeRecord::kUserUpdated:
+      return (scope & kReplicaUsers) ? copy_user(ctx, c) : Status::Ok();
+    case ChangeRecord::kUserDeleted:
+      return (scope & kReplicaUsers) ? drop_user(ctx, c) : Status::Ok();
+    case ChangeRecord::kFollowed:
+    case ChangeRecord::kUnfollowed:
+      return (scope & kReplicaFollows) ? copy_follow(ctx, c, c.kind == ChangeRecord::kFollowed) : Status::Ok();
+    case ChangeRecord::kTweetPosted:
+      if (scope & kReplicaTweets) return copy_tweet(ctx, c);
+      return (scope & kReplicaTweetCounts) ? count_tweet(ctx, c.tweet.author_id, true) : Status::Ok();
+    case ChangeRecord::kTweetDeleted:
+      if (scope & kReplicaTweets) return drop_tweet(ctx, c);
+      return (scope & kReplicaTweetCounts) ? count_tweet(ctx, c.user_id, false) : Status::Ok();
+    case ChangeRecord::kLiked:
+      if (!(scope & kReplicaLikes)) return Status::Ok();
+      {
+        Status s = add_like(ctx, c.user_id, c.target_id, &changed);
+        return is_missing(s) ? Status::Ok() : s;
+      }
+    case ChangeRecord::kUnliked:
+      return (scope & kReplicaLikes) ? remove_like(ctx, c.user_id, c.target_id, &changed) : Status::Ok();
+    default:
+      return Status::Ok();  // a kind this version does not know: nothing to derive
+  }
+}
+
+}  // namespace
+
+Status Engine::apply_replica(std::string_view log, uint32_t scope, const std::vector<ChangeRecord>& changes) {
+  if (changes.empty()) return Status::Ok();
+  const std::string key = position_key(log);
+  return writer_->run([&](WriteContext& ctx) -> Status {
+    uint64_t pos = 0;
+    Status s = ctx.store.meta.get_u64(ctx.txn, key, &pos);
+    if (!s.ok() && !is_missing(s)) return s;
+    uint64_t last = pos;
+    for (const ChangeRecord& c : changes) {
+      if (c.seq <= last) continue;  // applied already (a retried batch)
+      CHIRP_RETURN_IF_ERROR(apply_one(ctx, scope, c));
+      last = c.seq;
+    }
+    return last == pos ? Status::Ok() : ctx.store.meta.put_u64(ctx.txn, key, last);
+  });
+}
+
+uint64_t Engine::replica_position(std::string_view log) const {
+  storage::ReadTxn txn(*store_->env);
+  uint64_t pos = 0;
+  if (txn.status().ok()) (void)store_->meta.get_u64(txn.raw(), position_key(log), &pos);
+  return pos;
+}
+
+}  // namespace chirp::engine
