@@ -16,7 +16,7 @@ function tweetApi(t) {
 
 function likeButton(tweet) {
   const count = h('span', { class: 'count' });
-  const btn = h('button', { type: 'button', class: 'action like' }, h('span', { 'aria-hidden': 'true' }, '♥ '), 'Like ', count);
+  const btn = h('button', { type: 'button', class: 'action like' }, h('span', { 'aria-hidden': 'true' }, '♥'), h('span', {}, 'Like'), count);
   const paint = () => {
     btn.setAttribute('aria-pressed', tweet.viewer_liked ? 'true' : 'false');
     count.textContent = `(${tweet.counts.likes})`;
