@@ -48,6 +48,27 @@ async function post(who, text) {
   return card;
 }
 
+test('chirpd serves the app: index.html no-cache, fingerprinted assets immutable, deep links get the app', async () => {
+  const index = await fetch(`${base}/`, { headers: { Accept: 'text/html' } });
+  assert.equal(index.status, 200);
+  assert.equal(index.headers.get('cache-control'), 'no-cache');
+  assert.match(index.headers.get('content-security-policy'), /script-src 'self'/);
+  const html = await index.text();
+  const assets = [...html.matchAll(/(?:src|href)="(\/assets\/app\.[0-9a-f]{12}\.(?:js|css))"/g)].map((m) => m[1]);
+  assert.equal(assets.length, 2, html);
+  assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/); // no inline script
+  for (const a of assets) {
+    const r = await fetch(`${base}${a}`);
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('cache-control'), /immutable/);
+  }
+  const deep = await fetch(`${base}/alice/status/123`, { headers: { Accept: 'text/html' } });
+  assert.equal(deep.status, 200);
+  assert.equal(await deep.text(), html);
+  const icon = await fetch(`${base}/favicon.svg`);
+  assert.equal(icon.headers.get('content-type'), 'image/svg+xml');
+});
+
 test('logged-out landing shows all tweets, no 401 for the session check', async () => {
   await alice.page.goto(`${base}/`);
   await alice.page.getByRole('heading', { level: 1, name: 'All tweets' }).waitFor({ timeout: T });
@@ -129,7 +150,10 @@ test('new tweets appear on an open home timeline without a reload (polling)', as
   await more.click();
   await page.locator('article.tweet', { hasText: 'Second thought' }).waitFor({ timeout: T });
   assert.equal(await more.isVisible(), false);
-  await post(bob, 'Coffee time with @alice #chirpdemo, the best coffee in town');
+  // An astral emoji first: entity and highlight indices are code points, not UTF-16 units.
+  const card = await post(bob, '🚀 Coffee time with @alice #chirpdemo, the best coffee in town');
+  assert.equal(await card.getByRole('link', { name: '@alice', exact: true }).getAttribute('href'), '/alice');
+  assert.equal(await card.getByRole('link', { name: '#chirpdemo', exact: true }).count(), 1);
   await shot(bob, 'home');
   assertNoProblems(bob.watch);
 });

@@ -107,11 +107,7 @@ export async function launchBrowser() {
 export async function watchedContext(browser, name, options = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
   const watch = { name, problems: [], expected: [] };
-  const allowed = (text) => {
-    const i = watch.expected.findIndex((re) => re.test(text));
-    if (i < 0) return false;
-    return true;
-  };
+  const allowed = (text) => watch.expected.some((re) => re.test(text));
   context.on('page', (page) => attach(page, watch, allowed));
   const page = await context.newPage();
   attach(page, watch, allowed);
