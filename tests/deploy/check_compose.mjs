@@ -47,7 +47,11 @@ for (const [role, port] of Object.entries(roles)) {
     problem(role, `CHIRP_INTERNAL_SECRET_FILE is ${env.CHIRP_INTERNAL_SECRET_FILE}`);
   if (!JSON.stringify(s.healthcheck?.test ?? '').includes(`:${port}/health`)) problem(role, `healthcheck does not ask :${port}/health`);
   if (s.build?.dockerfile !== 'docker/Dockerfile') problem(role, `built from ${s.build?.dockerfile}`);
+  // nginx resolves upstream names once: each service keeps a fixed address.
+  if (!s.networks?.backend?.ipv4_address) problem(role, 'no fixed ipv4_address on the backend network');
 }
+const addrs = Object.values(services).map((s) => s.networks?.backend?.ipv4_address).filter(Boolean);
+if (new Set(addrs).size !== addrs.length) problem(null, `two services share an address: ${addrs}`);
 
 const gw = services.gateway;
 if (!gw) problem(null, 'no service gateway');

@@ -146,7 +146,10 @@ for (const w of workloads) {
       for (const k of ['cpu', 'memory'])
         if (!c.resources?.[r]?.[k]) problem(w, `container ${c.name}: resources.${r}.${k} missing`);
     const portNames = (c.ports ?? []).map((p) => p.name);
-    for (const [probe, path] of [['livenessProbe', '/health'], ['readinessProbe', '/ready']]) {
+    // chirpd: alive /health, ready /ready (engine open, peers caught up);
+    // the gateway's nginx answers /health itself and is ready when alive.
+    const gateway = podLabels(w)['app.kubernetes.io/component'] === 'gateway';
+    for (const [probe, path] of [['livenessProbe', '/health'], ['readinessProbe', gateway ? '/health' : '/ready']]) {
       const g = c[probe]?.httpGet;
       if (!g) { problem(w, `container ${c.name}: ${probe} with httpGet missing`); continue; }
       if (g.path !== path) problem(w, `container ${c.name}: ${probe} path ${g.path}, expected ${path}`);
