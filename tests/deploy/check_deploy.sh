@@ -4,7 +4,8 @@
 #
 #   tests/deploy/check_deploy.sh CHECK [REPO_ROOT]
 #     yamllint     every YAML file under docker/ and .gitlab-ci.yml (yamllint -s, tests/deploy/yamllint.yml)
-#     dockerfiles  every Dockerfile under docker/ (npm dockerfilelint)
+#     dockerfiles  every Dockerfile under docker/ (npm dockerfilelint; non-root USER,
+#                  HEALTHCHECK; every COPY source exists and is not .dockerignore'd)
 #     compose      docker-compose config -q, then the split-mode wiring (check_compose.mjs)
 #     k8s-staging, k8s-production
 #                  kubectl kustomize of the overlay, and the overlay as the pipeline
@@ -56,6 +57,8 @@ dockerfiles)
     grep -qE '^HEALTHCHECK[[:space:]]' "$root/$f" || fail "$f: no HEALTHCHECK"
     echo "dockerfilelint: $f clean"
   done
+  # What the builds COPY from the repository exists and reaches the context.
+  node "$here/check_copy_sources.mjs" "$root" "${dockerfiles[@]}" || fail "COPY sources (above)"
   ;;
 
 compose)
