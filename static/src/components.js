@@ -126,7 +126,7 @@ export function pagedList(opts) {
       more.hidden = !cursor;
       if (opts.afterPage) opts.afterPage(page);
     } catch (e) {
-      clear(status).append(stateMessage('error', `Could not load: ${e.message}`));
+      clear(status).append(stateMessage('error', `${opts.errorPrefix || 'Could not load'}: ${e.message}`));
       more.hidden = !cursor && list.children.length === 0;
       more.textContent = 'Try again';
     } finally {

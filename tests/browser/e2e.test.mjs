@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
-  assertNoProblems, cleanupAll, launchBrowser, screenshotPath, startChirpd, watchedContext,
+  apiCall, assertNoProblems, cleanupAll, launchBrowser, screenshotPath, startChirpd, watchedContext,
 } from './harness.mjs';
 
 const T = 15000; // ceiling for one wait (polling shows new tweets within ~5 s)
@@ -82,7 +82,17 @@ test('two people sign up in separate browser contexts', async () => {
   await signUp(alice, 'alice', 'Alice Liddell');
   await shot(alice, 'home-empty');
   await signUp(bob, 'bob', 'Bob Builder');
-  assertNoProblems(alice.watch, bob.watch);
+  // A taken name (case-insensitively) is refused with a visible message.
+  const late = await watchedContext(browser, 'late');
+  late.watch.expected.push(/409/);
+  await late.page.goto(`${base}/signup`);
+  await late.page.getByLabel('Username').fill('ALICE');
+  await late.page.getByLabel('Password').fill('another password');
+  await late.page.getByRole('button', { name: 'Sign up' }).click();
+  await late.page.getByRole('alert').filter({ hasText: /taken/i }).waitFor({ timeout: T });
+  assert.equal(new URL(late.page.url()).pathname, '/signup');
+  await late.context.close();
+  assertNoProblems(alice.watch, bob.watch, late.watch);
 });
 
 test('they follow each other from the user page', async () => {
@@ -248,6 +258,28 @@ test('a deleted tweet is gone from search', async () => {
   await hit.waitFor({ state: 'detached', timeout: T });
   await page.reload();
   await page.getByText('No tweets match zebra.').waitFor({ timeout: T });
+  assertNoProblems(alice.watch);
+});
+
+test('load more pages through cursors', async () => {
+  const { token } = await apiCall(base, 'POST', '/auth/login', { username: 'bob', password: 'correct horse battery' });
+  for (let i = 1; i <= 22; i++) await apiCall(base, 'POST', '/tweets', { text: `Bulk tweet number ${i}` }, token);
+  const { page } = alice;
+  await page.goto(`${base}/bob`);
+  const cards = page.locator('.list article.tweet');
+  await cards.nth(19).waitFor({ timeout: T });
+  assert.equal(await cards.count(), 20); // one page
+  const total = Number((await page.getByText(/^\d+ tweets$/).textContent()).split(' ')[0]);
+  assert.ok(total > 20 && total <= 40, String(total));
+  await page.getByRole('button', { name: 'Load more tweets' }).click();
+  await cards.nth(total - 1).waitFor({ timeout: T });
+  assert.equal(await cards.count(), total);
+  await page.getByRole('button', { name: 'Load more tweets' }).waitFor({ state: 'hidden', timeout: T });
+  // Newest first, no duplicates across the page boundary.
+  const ids = await cards.evaluateAll((els) => els.map((e) => e.dataset.id));
+  assert.equal(new Set(ids).size, ids.length);
+  const sorted = [...ids].sort((a, b) => (BigInt(b) > BigInt(a) ? 1 : -1));
+  assert.deepEqual(ids, sorted);
   assertNoProblems(alice.watch);
 });
 

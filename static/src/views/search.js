@@ -73,6 +73,7 @@ export function searchView(main, ctx) {
     itemId: (hit) => hit.tweet.id,
     emptyText: `No tweets match ${q}.`,
     moreLabel: 'Load more results',
+    errorPrefix: 'This search cannot run',
     onCleanup: ctx.cleanup,
     afterPage: (page) => {
       if (page.estimated_total !== undefined && !summary.textContent)
