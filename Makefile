@@ -2,10 +2,12 @@
 JOBS ?= $(shell nproc)
 BUILD ?= build
 SAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+TSAN_BUILD ?= build-tsan
 DATA_DIR ?= ./data
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all deps deps-test webdeps build build-asan run test test-long bench bench-http bench-search clean format
+.PHONY: all deps deps-test webdeps build build-asan build-fuzz build-tsan run test test-long bench bench-http bench-search clean format
 
 all: build
 
@@ -32,15 +34,33 @@ build-asan: deps-test
 	cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCHIRP_SANITIZE=ON -DCHIRP_COVERAGE=ON -DCHIRP_BUILD_BENCH=OFF
 	cmake --build $(SAN_BUILD) -j $(JOBS)
 
+# libFuzzer harnesses only (tests/fuzz), clang with ASan + UBSan: a few libraries, built in a minute or two.
+build-fuzz: deps-test
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCHIRP_FUZZ=ON
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+# ThreadSanitizer build for make test-long: only the threaded test programs and
+# the servers they start (scripts/run_tests.sh picks their tests; tests/tsan.supp).
+TSAN_FLAGS = -fsanitize=thread -fno-omit-frame-pointer
+TSAN_TARGETS = chirpd chirpctl engine_tests search_tests crash_tests api_http_tests api_chirpd_tests
+build-tsan: deps-test
+	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCHIRP_BUILD_BENCH=OFF \
+	  -DCMAKE_C_FLAGS="$(TSAN_FLAGS)" -DCMAKE_CXX_FLAGS="$(TSAN_FLAGS)" \
+	  -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread -DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=thread
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target $(TSAN_TARGETS)
+
 run: build webdeps
 	$(BUILD)/bin/chirpd --role all --data-dir $(DATA_DIR) --listen $(LISTEN)
 
-# Every suite: Release build first, then the sanitizer build. The summary line comes from ctest.
-test: deps-test build build-asan webdeps
-	scripts/run_tests.sh $(BUILD) $(SAN_BUILD)
+# Every suite: Release build first, then the sanitizer build, then the fuzz
+# build (corpus replay + 15 s of fuzzing per target). The summary line comes from ctest.
+test: deps-test build build-asan build-fuzz webdeps
+	scripts/run_tests.sh $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)
 
-test-long: deps-test build build-asan webdeps
-	CHIRP_LONG=1 scripts/run_tests.sh $(BUILD) $(SAN_BUILD)
+# The same plus the long suites, 10 minutes of fuzzing per target and the
+# threaded tests under ThreadSanitizer.
+test-long: deps-test build build-asan build-fuzz build-tsan webdeps
+	CHIRP_LONG=1 scripts/run_tests.sh $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD) $(TSAN_BUILD)
 
 bench: build
 	scripts/deps.sh bench
@@ -65,4 +85,4 @@ format:
 	git ls-files '*.cpp' '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD) $(TSAN_BUILD)

@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Runs every suite: the Release build's ctest, then the sanitizer build's ctest
-# (ASan + UBSan). Prints one summary line per build and a total that CI reads:
-#   "N passed, N failed".
-# CHIRP_LONG=1 also runs the long suites (crash rounds, fuzzing, soak).
+# (ASan + UBSan), then the fuzz build's (corpus replay + fuzzing), then, with
+# CHIRP_LONG=1, the threaded tests of the ThreadSanitizer build. Prints one
+# summary per build, the fuzzing figures, line and branch coverage, and a
+# total that CI reads:  "N passed, N failed".
+# CHIRP_LONG=1 also runs the long suites (crash rounds, 10 min fuzzing per target, soak).
+# Usage: scripts/run_tests.sh [release] [asan] [fuzz] [tsan]   (a missing folder is skipped)
 set -uo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
 release=${1:-build}
 sanitized=${2:-build-asan}
+fuzz=${3:-}
+tsan=${4:-}
 jobs=$(nproc)
 export CHIRP_CONFORMANCE_DIR=${CHIRP_CONFORMANCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)/../shared/conformance}
 # ASan: fail on the first error, report leaks; UBSan: stop on the first error.
@@ -43,12 +49,25 @@ else
   run_ctest "$sanitized" "asan+ubsan" -LE "long|no-sanitizer"
 fi
 
-# Line coverage of our own sources, from the sanitizer build (informational).
-if command -v gcovr >/dev/null 2>&1; then
-  echo "=== coverage (asan+ubsan build) ==="
-  gcovr --root . --filter 'storage/' --filter 'engine/' --filter 'api/' --filter 'apps/' \
-        --exclude '.*_test\.cpp' --print-summary "$sanitized" 2>/dev/null | tail -3 || true
+# libFuzzer harnesses (tests/fuzz): replay of the committed corpora, then
+# 15 s of fuzzing per target (600 s with CHIRP_LONG=1).
+if [ -n "$fuzz" ] && [ -d "$fuzz" ]; then
+  run_ctest "$fuzz" "fuzz (libFuzzer + ASan + UBSan)" -L fuzz
+  "$repo/scripts/fuzz_summary.sh" "$fuzz"
 fi
+
+# ThreadSanitizer: the threaded tests (engine writer and search feeder, search
+# index threads, crash rounds, the HTTP server and chirpd), long target only.
+# tests/tsan.supp silences Pistache internals and nothing else.
+if [ "${CHIRP_LONG:-0}" = 1 ] && [ -n "$tsan" ] && [ -d "$tsan" ]; then
+  export TSAN_OPTIONS=${TSAN_OPTIONS:-suppressions=$repo/tests/tsan.supp:halt_on_error=1:second_deadlock_stack=1:history_size=4}
+  run_ctest "$tsan" "tsan" -LE "no-sanitizer" -E "200 rounds|_NOT_BUILT" \
+    -R '^(engine: |freshness|resume|concurrency|crash: |api\.(http|chirpd)\.)'
+fi
+
+# Line and branch coverage of storage/, engine/ and api/ from the sanitizer
+# build (informational). Intermediate files stay in that build folder.
+"$repo/scripts/coverage_summary.sh" "$sanitized" || true
 
 echo
 echo "$total_pass passed, $total_fail failed"
