@@ -10,6 +10,13 @@ export class ApiError extends Error {
   }
 }
 
+// Called when the server says the session is gone (revoked, expired) on a
+// request that needed it; session.js uses it to show the logged-out app.
+let unauthorizedHandler = null;
+export function onUnauthorized(fn) {
+  unauthorizedHandler = fn;
+}
+
 function csrfToken() {
   const m = document.cookie.match(/(?:^|;\s*)chirp_csrf=([^;]*)/);
   return m ? decodeURIComponent(m[1]) : '';
@@ -39,6 +46,7 @@ export async function api(method, path, body) {
   }
   if (!res.ok) {
     const err = data && data.error;
+    if (res.status === 401 && unauthorizedHandler && !path.startsWith('/auth/login')) unauthorizedHandler();
     throw new ApiError(res.status, err ? err.code : 'http', err ? err.message : `Request failed (${res.status})`);
   }
   return data;

@@ -112,5 +112,10 @@ document.addEventListener('click', (e) => {
 });
 window.addEventListener('popstate', () => render(true));
 onSessionChange(() => paintNav(location.pathname));
+window.addEventListener('chirp:session-lost', () => {
+  toast('Your session has ended. Please log in again.');
+  const here = location.pathname + location.search;
+  navigate(here.startsWith('/login') ? '/login' : `/login?next=${encodeURIComponent(here)}`);
+});
 
 loadSession().then(() => render(false));

@@ -1,5 +1,5 @@
 // Who is logged in (cookie session). GET /auth/session never answers 401.
-import { api } from './api.js';
+import { api, onUnauthorized } from './api.js';
 
 export const session = { user: null };
 const listeners = new Set();
@@ -12,6 +12,14 @@ export function setUser(user) {
   session.user = user;
   for (const fn of listeners) fn(user);
 }
+
+// A revoked or expired cookie: the next authenticated call is a 401, so the
+// app forgets the user (the server already ignores the stale cookie on reads).
+onUnauthorized(() => {
+  if (!session.user) return;
+  setUser(null);
+  window.dispatchEvent(new Event('chirp:session-lost'));
+});
 
 export async function loadSession() {
   try {

@@ -299,6 +299,26 @@ test('deep links load on a fresh page, logged in and logged out', async () => {
   assertNoProblems(bob.watch, guest.watch);
 });
 
+test('a session revoked elsewhere sends the app back to the login page', async () => {
+  const { token } = await apiCall(base, 'POST', '/auth/login', { username: 'bob', password: 'correct horse battery' });
+  const { page, watch } = bob;
+  await page.goto(aliceTweetUrl);
+  const like = page.locator('article.tweet.focus .like');
+  await like.waitFor({ timeout: T });
+  await apiCall(base, 'DELETE', '/me/sessions', undefined, token); // every session of bob, the cookie's too
+  watch.expected.push(/401/);
+  await like.click();
+  await page.getByRole('heading', { level: 1, name: 'Log in to chirp' }).waitFor({ timeout: T });
+  assert.equal(new URL(page.url()).searchParams.get('next'), new URL(aliceTweetUrl).pathname);
+  watch.expected.pop();
+  await page.getByLabel('Username').fill('bob');
+  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.locator('article.tweet.focus').waitFor({ timeout: T });
+  assert.equal(new URL(page.url()).pathname, new URL(aliceTweetUrl).pathname);
+  assertNoProblems(watch);
+});
+
 test('log out returns to the logged-out app without 401s', async () => {
   const { page } = alice;
   await page.goto(`${base}/`);
