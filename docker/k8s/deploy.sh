@@ -24,6 +24,9 @@ case "$mode" in apply|--render) ;; *) die "unknown mode $mode" ;; esac
 : "${CHIRP_IMAGE_TAG:?deploy.sh: set CHIRP_IMAGE_TAG}"
 : "${INTERNAL_SECRET_FILE:?deploy.sh: set INTERNAL_SECRET_FILE}"
 [ -s "$INTERNAL_SECRET_FILE" ] || die "INTERNAL_SECRET_FILE $INTERNAL_SECRET_FILE is missing or empty"
+# chirpd refuses a secret under 16 bytes (after trailing white space).
+[ "$(tr -d ' \t\r\n' < "$INTERNAL_SECRET_FILE" | wc -c)" -ge 16 ] \
+  || die "the internal secret in $INTERNAL_SECRET_FILE is shorter than 16 bytes"
 kubectl=${KUBECTL:-kubectl}
 command -v "$kubectl" >/dev/null || die "kubectl not found (set KUBECTL)"
 namespace=$(sed -n 's/^namespace: *//p' "$here/overlays/$overlay/kustomization.yaml")
