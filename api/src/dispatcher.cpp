@@ -92,7 +92,13 @@ Dispatcher::Dispatcher(ServerConfig cfg, std::vector<RouteTable> tables)
   metrics_->add_gauge({"chirp_http_open_connections", "Client connections currently open.",
                        [this] { return static_cast<double>(open_connections()); }});
   limiter_ = std::make_unique<RateLimiter>(cfg_.rate_limit, cfg_.clock);
-  openapi_ = openapi_json(tables_);
+  if (cfg_.documented_elsewhere.empty()) {
+    openapi_ = openapi_json(tables_);
+  } else {
+    std::vector<RouteTable> all = tables_;
+    all.insert(all.end(), cfg_.documented_elsewhere.begin(), cfg_.documented_elsewhere.end());
+    openapi_ = openapi_json(all);
+  }
   log_ = cfg_.logger ? cfg_.logger : default_logger(cfg_.log_format);
 }
 

@@ -194,6 +194,7 @@ ServerConfig server_config_from(const ChirpdOptions& o) {
   c.access_log = o.access_log;
   c.static_dir = o.static_dir;
   c.serve_web = o.role == "all";
+  c.serve_docs = o.role == "users";  // the gateway sends /docs and openapi.json there
   return c;
 }
 

@@ -115,7 +115,7 @@ RouteTable make_system_table(Dispatcher& d) {
                       {.summary = "This OpenAPI 3 document",
                        .responses = {{200, "the document", R"({"type":"object"})"}}}});
 
-  if (d.config().serve_web) {
+  if (d.config().serve_web || d.config().serve_docs) {
     t.routes.push_back({Method::kGet, "/docs",
                         [](const HttpRequest&, RequestContext&) {
                           return text("text/html; charset=utf-8", kDocsHtml, "no-cache");

@@ -119,6 +119,12 @@ int main(int argc, char** argv) {
     cfg.authenticator = chirp::api::make_engine_authenticator(*engine);
   }
   cfg.readiness = chirp::api::make_engine_readiness(*engine);
+  if (role == "users") {
+    // openapi.json (served by users through the gateway) describes the whole
+    // public API, as in all-in-one mode; these tables are documented, never routed here.
+    cfg.documented_elsewhere.push_back(chirp::api::make_tweets_table(*engine));
+    cfg.documented_elsewhere.push_back(chirp::api::make_search_table(*engine));
+  }
   int rc = 0;
   {
     chirp::api::Server server(std::move(cfg), std::move(tables));

@@ -70,6 +70,10 @@ struct ServerConfig {
   bool access_log = true;
   std::string static_dir = "static";
   bool serve_web = true;  // static files, SPA fallback, /docs (role all)
+  bool serve_docs = false;  // /docs without the web app (split mode: users, behind the gateway)
+  // Split mode: tables described in openapi.json but served by other
+  // services (the users role documents the whole public API).
+  std::vector<RouteTable> documented_elsewhere;
   ReadinessCheck readiness;
   Authenticator authenticator;
   RateLimiter::Clock clock;                 // tests inject one

@@ -1,0 +1,361 @@
+#!/usr/bin/env python3
+"""Split topology test (issue 7): users, tweets and search as separate chirpd
+processes behind real nginx (docker/gateway/nginx.conf.template), all on free
+loopback ports with fresh data folders.
+
+Checks through the gateway: sign-up, login, post, follow, home timeline,
+search, counts, logout revoked on the other services within the token-check
+TTL, the gateway's own 413 / 429 / 502 errors in the API's JSON shape,
+/internal/ never routed, the internal secret enforced; then kill -9 of the
+search service mid-ingest (it must catch up with nothing lost) and of the
+tweets service (502/503 JSON, then recovery with its data intact).
+
+usage: topology_test.py --chirpd PATH --template PATH [--keep]
+"""
+import argparse
+import http.client
+import json
+import os
+import pwd
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+CHECKS = 0
+
+
+def check(cond, what):
+    global CHECKS
+    CHECKS += 1
+    if not cond:
+        raise AssertionError(what)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Resp:
+    def __init__(self, status, headers, body):
+        self.status, self.headers, self.body = status, headers, body
+
+    def json(self):
+        return json.loads(self.body)
+
+    def header_all(self, name):
+        return [v for k, v in self.headers if k.lower() == name.lower()]
+
+
+def request(port, method, path, body=None, token=None, headers=None, timeout=15):
+    h = {"Connection": "close"}
+    if body is not None and not isinstance(body, (bytes, str)):
+        body = json.dumps(body)
+        h["Content-Type"] = "application/json"
+    if token:
+        h["Authorization"] = "Bearer " + token
+    h.update(headers or {})
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=h)
+        r = conn.getresponse()
+        return Resp(r.status, r.getheaders(), r.read().decode("utf-8", "replace"))
+    finally:
+        conn.close()
+
+
+def is_api_error(r, status, code=None):
+    """The API's error shape: {"error":{"code":..., "message":...}} as JSON."""
+    if r.status != status:
+        return False
+    ctype = ",".join(r.header_all("Content-Type"))
+    if "application/json" not in ctype:
+        return False
+    try:
+        e = r.json()["error"]
+    except (ValueError, KeyError, TypeError):
+        return False
+    return isinstance(e.get("message"), str) and (code is None or e.get("code") == code)
+
+
+def wait_for(fn, what, timeout=20.0, step=0.05):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = fn()
+            if last:
+                return last
+        except (OSError, http.client.HTTPException) as e:
+            last = e
+        time.sleep(step)
+    raise AssertionError("timed out waiting for %s (last: %r)" % (what, last))
+
+
+class Topology:
+    def __init__(self, args, tmp):
+        self.args, self.tmp = args, tmp
+        self.procs = {}
+        self.ports = {name: free_port() for name in ("users", "tweets", "search", "gw", "strict")}
+        self.secret = os.path.join(tmp, "internal_secret")
+        with open(self.secret, "w") as f:
+            f.write(os.urandom(24).hex() + "\n")
+        self.static = os.path.join(tmp, "static")
+        os.makedirs(self.static)
+        with open(os.path.join(self.static, "index.html"), "w") as f:
+            f.write("<!doctype html><title>chirp</title><p>split gateway test</p>\n")
+        with open(os.path.join(self.static, "app.js"), "w") as f:
+            f.write("console.log('chirp');\n")
+
+    def log(self, name):
+        return os.path.join(self.tmp, name + ".log")
+
+    def start_service(self, role):
+        p = self.ports
+        cmd = [self.args.chirpd, "--role", role, "--data-dir", os.path.join(self.tmp, role),
+               "--listen", "127.0.0.1:%d" % p[role],
+               "--users-url", "http://127.0.0.1:%d" % p["users"],
+               "--tweets-url", "http://127.0.0.1:%d" % p["tweets"],
+               "--internal-secret-file", self.secret, "--trusted-proxy", "127.0.0.1",
+               "--rate-limit", "off", "--auth-cache-seconds", "1", "--threads", "2"]
+        out = open(self.log(role), "a")
+        self.procs[role] = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        wait_for(lambda: request(p[role], "GET", "/health").status == 200, role + " /health")
+
+    def kill(self, name):
+        proc = self.procs.pop(name, None)
+        if proc and proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(10)
+
+    def start_gateway(self, name, rate, burst):
+        prefix = os.path.join(self.tmp, "nginx-" + name)
+        os.makedirs(prefix)
+        values = {
+            "CHIRP_GATEWAY_LISTEN": "127.0.0.1:%d" % self.ports[name],
+            "CHIRP_USERS_ADDR": "127.0.0.1:%d" % self.ports["users"],
+            "CHIRP_TWEETS_ADDR": "127.0.0.1:%d" % self.ports["tweets"],
+            "CHIRP_SEARCH_ADDR": "127.0.0.1:%d" % self.ports["search"],
+            "CHIRP_STATIC_DIR": self.static,
+            "CHIRP_GATEWAY_RUNTIME_DIR": prefix,
+            "CHIRP_NGINX_USER": pwd.getpwuid(os.getuid()).pw_name,
+            "CHIRP_GATEWAY_RATE": str(rate),
+            "CHIRP_GATEWAY_BURST": str(burst),
+        }
+        with open(self.args.template) as f:
+            text = f.read()
+        text = re.sub(r"\$\{(CHIRP_[A-Z_]+)\}", lambda m: values[m.group(1)], text)
+        conf = os.path.join(prefix, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(text)
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        out = open(self.log("nginx-" + name), "a")
+        subprocess.run([nginx, "-t", "-q", "-p", prefix, "-c", conf, "-e", "stderr"], check=True,
+                       stdout=out, stderr=subprocess.STDOUT)
+        self.procs["nginx-" + name] = subprocess.Popen(
+            [nginx, "-p", prefix, "-c", conf, "-e", "stderr", "-g", "daemon off;"],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        wait_for(lambda: request(self.ports[name], "GET", "/health").status == 200, "nginx " + name)
+
+    def stop_all(self):
+        for name in list(self.procs):
+            proc = self.procs.pop(name)
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM if name.startswith("nginx") else signal.SIGINT)
+                try:
+                    proc.wait(15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+
+    def dump_logs(self):
+        for name in sorted(os.listdir(self.tmp)):
+            if name.endswith(".log"):
+                with open(os.path.join(self.tmp, name), errors="replace") as f:
+                    tail = f.readlines()[-25:]
+                sys.stderr.write("---- %s (last lines) ----\n%s" % (name, "".join(tail)))
+
+
+def search_ids(gw, q):
+    """Every tweet id search returns for q (newest first, all pages)."""
+    ids, cursor = [], None
+    for _ in range(100):
+        path = "/api/v1/search?sort=recent&limit=100&q=" + q + ("&cursor=" + cursor if cursor else "")
+        r = request(gw, "GET", path)
+        if r.status != 200:
+            return None
+        page = r.json()
+        ids += [h["tweet"]["id"] for h in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    return ids
+
+
+def run(t):
+    gw = t.ports["gw"]
+    for role in ("users", "tweets", "search"):
+        t.start_service(role)
+    t.start_gateway("gw", rate=1000, burst=2000)
+    t.start_gateway("strict", rate=1, burst=2)
+
+    # ---- accounts, tokens, a post straight after sign-up ----
+    for name in ("alice", "bob"):
+        r = request(gw, "POST", "/api/v1/users", {"username": name, "password": "password123"})
+        check(r.status == 201, "sign-up %s: %d %s" % (name, r.status, r.body))
+        check(len(r.header_all("X-Request-Id")) == 1, "one X-Request-Id per answer")
+    tok = {}
+    for name in ("alice", "bob"):
+        r = request(gw, "POST", "/api/v1/auth/login", {"username": name, "password": "password123"})
+        check(r.status == 200, "login %s: %d %s" % (name, r.status, r.body))
+        tok[name] = r.json()["token"]
+    r = request(gw, "POST", "/api/v1/tweets", {"text": "zanzibar quokkas at dawn #split"}, tok["alice"])
+    check(r.status == 201, "post right after sign-up (replica settled): %d %s" % (r.status, r.body))
+    first = r.json()
+    check(first["username"] == "alice", "the tweets service knows alice")
+    rid = r.header_all("X-Request-Id")[0]
+    wait_for(lambda: rid in open(t.log("tweets")).read(), "the gateway's X-Request-Id in the tweets log", 5)
+
+    # ---- follow (users) -> home timeline (tweets) ----
+    r = request(gw, "PUT", "/api/v1/users/alice/follow", token=tok["bob"])
+    check(r.status == 204, "follow: %d %s" % (r.status, r.body))
+    home = wait_for(lambda: (lambda x: x if x.status == 200 and x.json()["items"] else None)(
+        request(gw, "GET", "/api/v1/timeline", token=tok["bob"])), "bob's home timeline")
+    check(home.json()["items"][0]["id"] == first["id"], "bob's home shows alice's tweet")
+    wait_for(lambda: request(gw, "GET", "/api/v1/users/alice").json()["counts"] ==
+             {"tweets": 1, "followers": 1, "following": 0}, "alice's counts on users (tweet count from the tweets log)")
+    # ---- search (from the tweets log) ----
+    hits = wait_for(lambda: search_ids(gw, "quokkas"), "search finds the post")
+    check(hits == [first["id"]], "search hit is the post: %r" % hits)
+    r = request(gw, "GET", "/api/v1/search?q=quokkas", token=tok["bob"])
+    check(r.status == 200 and r.json()["items"][0]["tweet"]["username"] == "alice", "search with a token")
+    # ---- likes travel too; openapi documents the whole API ----
+    r = request(gw, "PUT", "/api/v1/tweets/alice/%s/like" % first["id"], token=tok["bob"])
+    check(r.status in (200, 204), "like: %d %s" % (r.status, r.body))
+    wait_for(lambda: request(gw, "GET", "/api/v1/search?q=quokkas").json()["items"][0]["tweet"]["counts"]["likes"] == 1,
+             "like count on the search copy")
+    spec = request(gw, "GET", "/api/v1/openapi.json").json()
+    for p in ("/api/v1/users", "/api/v1/tweets", "/api/v1/timeline", "/api/v1/search"):
+        check(p in spec["paths"], "openapi.json through the gateway lists " + p)
+    check(not any(p.startswith("/internal") for p in spec["paths"]), "openapi.json hides /internal/")
+
+    # ---- static files and /docs from the gateway ----
+    r = request(gw, "GET", "/")
+    check(r.status == 200 and "split gateway test" in r.body, "index.html from static/")
+    r = request(gw, "GET", "/alice")
+    check(r.status == 200 and "split gateway test" in r.body, "app routes fall back to index.html")
+    r = request(gw, "GET", "/app.js")
+    check(r.status == 200 and "console.log" in r.body, "a static file")
+    r = request(gw, "GET", "/docs")
+    check(r.status == 200 and "swagger" in r.body.lower(), "/docs")
+    check(is_api_error(request(gw, "GET", "/api/v1/nope"), 404, "not_found"), "unknown API path: JSON 404")
+
+    # ---- internal endpoints: never through the gateway, secret required ----
+    with open(t.secret) as f:
+        secret = f.read().strip()
+    r = request(gw, "GET", "/internal/v1/changes?after=0", headers={"X-Internal-Secret": secret})
+    check(is_api_error(r, 404), "gateway never routes /internal/: %d %s" % (r.status, r.body))
+    for port in (t.ports["users"], t.ports["tweets"]):
+        check(is_api_error(request(port, "GET", "/internal/v1/changes?after=0"), 401, "unauthorized"),
+              "no secret: 401")
+        check(is_api_error(request(port, "GET", "/internal/v1/changes?after=0",
+                                   headers={"X-Internal-Secret": secret[:-1] + "x"}), 401), "wrong secret: 401")
+        r = request(port, "GET", "/internal/v1/changes?after=0&limit=2", headers={"X-Internal-Secret": secret})
+        check(r.status == 200 and len(r.json()["changes"]) == 2 and r.json()["last_seq"] >= 2, "change log page")
+    check(is_api_error(request(t.ports["users"], "GET", "/internal/v1/changes?after=x",
+                               headers={"X-Internal-Secret": secret}), 400, "bad_request"), "bad after: 400")
+
+    # ---- the gateway's own errors ----
+    r = request(gw, "POST", "/api/v1/tweets", "x" * 20000, tok["alice"], {"Content-Type": "application/json"})
+    check(is_api_error(r, 413, "payload_too_large"), "413 from the gateway: %d %s" % (r.status, r.body))
+    limited = None
+    for _ in range(20):
+        r = request(t.ports["strict"], "GET", "/api/v1/users/alice")
+        if r.status == 429:
+            limited = r
+            break
+    check(limited is not None and is_api_error(limited, 429, "rate_limited"), "429 JSON from limit_req")
+    check(limited.header_all("Retry-After"), "429 has Retry-After")
+
+    # ---- logout on users is honoured by tweets and search within the TTL ----
+    r = request(gw, "POST", "/api/v1/tweets", {"text": "still signed in"}, tok["bob"])
+    check(r.status == 201, "bob posts: %d %s" % (r.status, r.body))
+    r = request(gw, "POST", "/api/v1/auth/logout", token=tok["bob"])
+    check(r.status in (200, 204), "logout: %d %s" % (r.status, r.body))
+    wait_for(lambda: request(gw, "POST", "/api/v1/tweets", {"text": "after logout"}, tok["bob"]).status == 401,
+             "tweets refuses the revoked token", timeout=10)
+    check(is_api_error(request(gw, "GET", "/api/v1/timeline", token=tok["bob"]), 401, "unauthorized"),
+          "revoked token: JSON 401")
+
+    # ---- kill -9 search mid-ingest: it catches up with nothing lost ----
+    posted, errors = [], []
+
+    def writer():
+        for i in range(150):
+            rr = request(gw, "POST", "/api/v1/tweets", {"text": "wombat number %d marches on" % i}, tok["alice"])
+            if rr.status != 201:
+                errors.append((rr.status, rr.body))
+                return
+            posted.append(rr.json()["id"])
+
+    th = threading.Thread(target=writer)
+    th.start()
+    wait_for(lambda: len(posted) >= 40, "40 posts before the kill", 30, 0.01)
+    t.kill("search")
+    killed_at = len(posted)
+    th.join(120)
+    check(not errors, "posts while search is down: %r" % errors[:1])
+    check(len(posted) == 150 and killed_at < 150, "all posts acknowledged (killed after %d)" % killed_at)
+    t.start_service("search")
+    wait_for(lambda: sorted(search_ids(gw, "wombat") or []) == sorted(posted), "search caught up after kill -9", 60, 0.2)
+    check(len(set(search_ids(gw, "wombat"))) == 150, "no duplicates")
+
+    # ---- kill the tweets service: JSON 502/503 from the gateway, then recovery ----
+    t.kill("tweets")
+    r = request(gw, "GET", "/api/v1/tweets/alice/" + first["id"])
+    check(is_api_error(r, 502) or is_api_error(r, 503), "tweets down: %d %s" % (r.status, r.body))
+    r = request(gw, "POST", "/api/v1/tweets", {"text": "while tweets is down"}, tok["alice"])
+    check(is_api_error(r, 502) or is_api_error(r, 503), "post while down: %d %s" % (r.status, r.body))
+    check(request(gw, "GET", "/api/v1/users/alice").status == 200, "users still answers")
+    t.start_service("tweets")
+    r = wait_for(lambda: (lambda x: x if x.status == 200 else None)(
+        request(gw, "GET", "/api/v1/tweets/alice/" + first["id"])), "gateway recovers")
+    check(r.json()["text"] == first["text"], "tweets kept its data")
+    r = request(gw, "POST", "/api/v1/tweets", {"text": "numbat after the restart"}, tok["alice"])
+    check(r.status == 201, "post after restart: %d %s" % (r.status, r.body))
+    later = r.json()["id"]
+    wait_for(lambda: search_ids(gw, "numbat") == [later], "search follows the restarted tweets log", 30, 0.1)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--chirpd", required=True)
+    ap.add_argument("--template", required=True)
+    ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="chirp-split-")
+    t = Topology(args, tmp)
+    ok = False
+    try:
+        run(t)
+        ok = True
+        print("split topology: %d checks passed" % CHECKS)
+    except Exception as e:  # noqa: BLE001 - report, then clean up
+        print("FAILED after %d checks: %s" % (CHECKS, e), file=sys.stderr)
+        t.dump_logs()
+    finally:
+        t.stop_all()
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
