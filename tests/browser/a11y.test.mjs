@@ -43,6 +43,7 @@ const screens = [
   { name: 'user-guest', path: '/alice', ready: 'h1:text("Alice Liddell")', guest: true, wait: 'article.tweet' },
   { name: 'home', path: '/', ready: 'h1:text("Home")', wait: 'article.tweet' },
   { name: 'all-tweets', path: '/explore', ready: 'h1:text("All tweets")', wait: 'article.tweet' },
+  { name: 'profile-edit', path: '/alice', ready: 'h1:text("Alice Liddell")', wait: 'article.tweet', click: 'Edit profile' },
   { name: 'user', path: '/bob', ready: 'h1:text("Bob Builder")', wait: 'article.tweet' },
   { name: 'tweet', path: () => tweetPath, ready: 'article.tweet.focus', wait: '.list article.tweet' },
   { name: 'search', path: '/search?q=%23release%20OR%20coffee', ready: 'h1:text("Search")', wait: 'mark', openHelp: true },
@@ -58,6 +59,7 @@ async function visit(page, screen) {
   await page.locator(screen.ready).first().waitFor({ timeout: T });
   if (screen.wait) await page.locator(screen.wait).first().waitFor({ timeout: T });
   if (screen.openHelp) await page.locator('summary', { hasText: 'Search operators' }).click();
+  if (screen.click) await page.getByRole('button', { name: screen.click }).click();
   if (screen.fill) await page.getByLabel('Tweet text').fill(screen.fill);
   await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'), null, { timeout: T });
 }

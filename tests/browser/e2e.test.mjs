@@ -112,6 +112,26 @@ test('they follow each other from the user page', async () => {
   assertNoProblems(alice.watch, bob.watch);
 });
 
+test('edit my own profile', async () => {
+  const { page } = alice;
+  await nav(page).getByRole('link', { name: 'Profile', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Alice Liddell' }).waitFor({ timeout: T });
+  assert.equal(await page.getByRole('button', { name: /Follow/ }).count(), 0); // not on my own page
+  await page.getByRole('button', { name: 'Edit profile' }).click();
+  await page.getByLabel('Display name').fill('Alice in Chirpland');
+  await page.getByLabel('Bio').fill('Down the rabbit hole, one <b>tweet</b> at a time.');
+  await page.getByRole('button', { name: 'Save profile' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Alice in Chirpland' }).waitFor({ timeout: T });
+  // User text is text: the tags show as typed, nothing became HTML.
+  await page.getByText('Down the rabbit hole, one <b>tweet</b> at a time.').waitFor();
+  assert.equal(await page.locator('.bio b').count(), 0);
+  await page.getByRole('button', { name: 'Edit profile' }).click();
+  await page.getByLabel('Display name').fill('Alice Liddell');
+  await page.getByRole('button', { name: 'Save profile' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Alice Liddell' }).waitFor({ timeout: T });
+  assertNoProblems(alice.watch);
+});
+
 test('compose: live weighted counter, post, and a visible refusal of an over-long tweet', async () => {
   const { page } = alice;
   await nav(page).getByRole('link', { name: 'Home', exact: true }).click();

@@ -33,6 +33,41 @@ function followButton(user, followersEl) {
   return btn;
 }
 
+// Own page: display name and bio (PATCH /me), the server's limits as maxlength.
+function editProfile(user, profile, ctx) {
+  const open = h('button', { type: 'button', class: 'button secondary', 'aria-expanded': 'false' }, 'Edit profile');
+  const error = h('p', { class: 'form-error', role: 'alert' });
+  const name = h('input', { id: 'edit-display-name', name: 'display_name', type: 'text', maxlength: 50, value: user.display_name || '' });
+  const bio = h('textarea', { id: 'edit-bio', name: 'bio', rows: 3, maxlength: 160 });
+  bio.value = user.bio || '';
+  const cancel = h('button', { type: 'button', class: 'button secondary' }, 'Cancel');
+  const form = h('form', { class: 'edit-profile', hidden: true, novalidate: true },
+    h('div', { class: 'field' }, h('label', { for: 'edit-display-name' }, 'Display name'), name),
+    h('div', { class: 'field' }, h('label', { for: 'edit-bio' }, 'Bio'), bio),
+    error,
+    h('div', { class: 'row' }, h('button', { type: 'submit', class: 'button primary' }, 'Save profile'), cancel));
+  const toggle = (show) => {
+    form.hidden = !show;
+    open.hidden = show;
+    open.setAttribute('aria-expanded', String(show));
+    (show ? name : open).focus();
+  };
+  open.addEventListener('click', () => toggle(true));
+  cancel.addEventListener('click', () => toggle(false));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    error.textContent = '';
+    try {
+      await api('PATCH', '/me', { display_name: name.value.trim(), bio: bio.value.trim() });
+      toast('Profile saved');
+      ctx.navigate(location.pathname, { replace: true });
+    } catch (err) {
+      error.textContent = `Not saved: ${err.message}`;
+    }
+  });
+  profile.append(open, form);
+}
+
 export async function userView(main, ctx) {
   const name = ctx.params.username;
   document.title = `@${name} · chirp`;
@@ -58,7 +93,8 @@ export async function userView(main, ctx) {
       h('li', {}, followers),
       h('li', {}, `${user.counts.following.toLocaleString('en')} following`)));
   followers.textContent = plural(user.counts.followers, 'follower', 'followers');
-  if (session.user && !isMe(user.username)) profile.append(followButton(user, followers));
+  if (session.user && isMe(user.username)) editProfile(user, profile, ctx);
+  else if (session.user) profile.append(followButton(user, followers));
   else if (!session.user) profile.append(h('p', { class: 'aside' }, h('a', { href: `/login?next=${enc(`/${user.username}`)}` }, 'Log in'), ' to follow.'));
   main.replaceChildren(profile, h('h2', {}, 'Tweets'));
   main.append(pagedList({
