@@ -8,7 +8,7 @@ import {
   apiCall, assertNoProblems, axeViolations, cleanupAll, launchBrowser, screenshotPath, startChirpd, watchedContext,
 } from './harness.mjs';
 
-const T = 15000;
+const T = 20000;
 let base;
 let browser;
 let tweetPath;

@@ -6,7 +6,7 @@ import {
   apiCall, assertNoProblems, cleanupAll, launchBrowser, screenshotPath, startChirpd, watchedContext,
 } from './harness.mjs';
 
-const T = 15000; // ceiling for one wait (polling shows new tweets within ~5 s)
+const T = 20000; // ceiling for one wait (polling shows new tweets within ~5 s); generous for loaded CI machines
 let base;
 let browser;
 let alice; // {context, page, watch}
