@@ -58,6 +58,17 @@ def main():
         n = mean(ep, "nginx", "rps")
         chart.append((label.replace("_", "\\\\_"), cr, n if n else 0, fr))
 
+    c64 = by.get(("post", "chirp64"))
+    if c64 and by.get(("post", "flask")):
+        cr, fr = mean("post", "chirp64", "rps"), mean("post", "flask", "rps")
+        lines.append("| `POST /api/v1/tweets`, chirpd `--threads 64` | %s | (as above) | **%.1f×** "
+                     "| %.2f / %.2f | %.2f / %.2f | %d / – |" % (
+                         fmt_rps([r["rps"] for r in c64]), cr / fr, mean("post", "chirp64", "p50_ms"),
+                         mean("post", "chirp64", "p99_ms"), mean("post", "flask", "p50_ms"),
+                         mean("post", "flask", "p99_ms"),
+                         sum(r["non2xx"] + r["socket_errors"] + r["timeouts"] for r in c64)))
+        chart.append(("POST (chirpd --threads 64)", cr, 0, fr))
+
     n = by.get(("health", "nginx"))
     if n:
         nr, cr = mean("health", "nginx", "rps"), mean("health", "chirp", "rps")
@@ -91,10 +102,11 @@ def main():
         for label, c, n, fl in chart:
             f.write('"%s" %.1f %.1f %.1f\n' % (label, c, n if n else float("nan"), fl))
     png = os.path.join(out, "bench-http.png")
+    corpus = next((l.split()[1] for l in open(os.path.join(out, "machine.txt")) if l.startswith("corpus:")), "")
     script = """
 set terminal pngcairo size 1100,560 font 'sans,10'
 set output '%s'
-set title 'HTTP requests/s, wrk 64 connections, 1M tweets (mean of runs; log scale)'
+set title 'HTTP requests/s, wrk 2 threads x 64 connections, %s (mean of runs; log scale)'
 set style data histogram
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1
@@ -107,7 +119,7 @@ set xtics rotate by -20 noenhanced
 plot '%s' using 2:xtic(1) title 'chirpd' lc rgb '#1f77b4', \
      '' using 3 title 'nginx return 200 (ceiling)' lc rgb '#2ca02c', \
      '' using 4 title 'Flask + SQLAlchemy + PostgreSQL (gunicorn, 2 workers)' lc rgb '#d62728'
-""" % (png, os.path.join(out, "chart.dat"))
+""" % (png, corpus, os.path.join(out, "chart.dat"))
     subprocess.run(["gnuplot"], input=script.encode(), check=True)
 
 

@@ -237,9 +237,27 @@ for ((run = 1; run <= RUNS; run++)); do
   echo "run $run end:   $(uptime)" >>"$UPTIMES"
 done
 
+# ---- POST with more HTTP threads --------------------------------------------------
+# chirpd answers a POST on the HTTP thread that received it, after the group commit's
+# fsync: with one thread per core only that many posts are in flight, so commits carry
+# 2 posts. The same data with --threads 64 shows what the write path can do.
+CHIRP_RSS=$(peak_rss_kb "$CHIRP_PID")
+kill "$CHIRP_PID"; wait "$CHIRP_PID" 2>/dev/null || true
+"$CHIRPD" --data-dir "$WORK/chirp" --listen "127.0.0.1:$CHIRP_PORT" --rate-limit off \
+  --access-log off --threads 64 >>"$WORK/chirpd.log" 2>&1 &
+CHIRP_PID=$!
+PIDS_TO_STOP+=("$CHIRP_PID")
+wait_http "http://127.0.0.1:$CHIRP_PORT/ready" 900
+mkdir -p "$WORK/chirp64-tokens" && cp "$WORK"/chirp-tokens/* "$WORK/chirp64-tokens/"
+for ((run = 1; run <= RUNS; run++)); do
+  run_wrk chirp64 "$CHIRP_PORT" post "$WARMUP" warmup
+  run_wrk chirp64 "$CHIRP_PORT" post "$DURATION" "run$run"
+done
+
 # ---- peak memory ----------------------------------------------------------------
 {
-  echo "chirpd $(peak_rss_kb "$CHIRP_PID")"
+  echo "chirpd $CHIRP_RSS"
+  echo "chirpd--threads-64 $(peak_rss_kb "$CHIRP_PID")"
   echo "nginx $(peak_rss_kb "$NGINX_PID" $(pgrep -P "$NGINX_PID"))"
   echo "gunicorn $(peak_rss_kb "$FLASK_PID" $(pgrep -P "$FLASK_PID"))"
   echo "postgres $(peak_rss_kb "$PG_PID" $(pgrep -P "$PG_PID"))"
