@@ -51,7 +51,9 @@ std::optional<HttpResponse> decode_json_body(const HttpRequest& req, const BodyS
 
   // Parse from a copy-free view; kParseStopWhenDoneFlag is not used so that
   // trailing garbage after the object is an error.
-  out.Parse(req.body.data(), req.body.size());
+  // JSON is UTF-8 (RFC 8259): a body with invalid UTF-8 in any string (a
+  // password, a display name) is malformed, 400, before any field is used.
+  out.Parse<rapidjson::kParseValidateEncodingFlag>(req.body.data(), req.body.size());
   if (out.HasParseError())
     return bad(std::string("malformed JSON: ") + rapidjson::GetParseError_En(out.GetParseError()) + " at offset " +
                std::to_string(out.GetErrorOffset()));
@@ -65,8 +67,12 @@ std::optional<HttpResponse> decode_json_body(const HttpRequest& req, const BodyS
     if (spec == nullptr) return bad("unknown field '" + std::string(name) + "'");
     if (!has_type(it->value, spec->type))
       return bad("field '" + std::string(name) + "' must be " + type_word(spec->type));
+    // Well-formed but too long breaks a rule (API.md: password length, over-long
+    // text): 422, like the engine's own length checks below this cap.
     if (spec->type == FieldType::kString && spec->max_length > 0 && it->value.GetStringLength() > spec->max_length)
-      return bad("field '" + std::string(name) + "' is longer than " + std::to_string(spec->max_length) + " bytes");
+      return error_response(422, "unprocessable",
+                            "field '" + std::string(name) + "' is longer than " + std::to_string(spec->max_length) +
+                                " bytes");
   }
   for (const auto& f : schema.fields) {
     if (!f.required) continue;

@@ -79,6 +79,6 @@ TEST_CASE("missing and mistyped fields are refused by name", "[json]") {
 TEST_CASE("over-long strings are refused", "[json]") {
   auto e = decode(R"({"username":"aaaaaaaaaaaaaaaaaaaa","password":"b"})");
   REQUIRE(e);
-  CHECK(e->status == 400);
+  CHECK(e->status == 422);
   CHECK(e->body.find("'username' is longer than 15 bytes") != std::string::npos);
 }
