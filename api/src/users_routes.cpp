@@ -148,7 +148,8 @@ RouteTable make_users_table(engine::Engine& e) {
                                "(SameSite=Strict, readable), whose value must be sent as X-CSRF-Token on every "
                                "unsafe request authenticated by the cookie. Wrong username or password: 401.",
                 .request = &kLogin,
-                .responses = {{200, "Logged in", R"({"$ref":"#/components/schemas/Session"})"}}}});
+                .responses = {{200, "Logged in", R"({"$ref":"#/components/schemas/Session"})"}},
+                .errors = {401}}});
 
   R.push_back({Method::kPost, "/api/v1/auth/logout",
                [&e](const HttpRequest&, RequestContext& ctx) {
