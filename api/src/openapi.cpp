@@ -82,8 +82,24 @@ std::vector<std::string> path_param_names(std::string_view pattern) {
   return out;
 }
 
+// Text for path parameters a route table leaves undescribed.
+std::string_view default_param_description(std::string_view name) {
+  if (name == "username") return "a username (^[A-Za-z0-9_]{1,15}$), matched case-insensitively";
+  if (name == "id") return "a tweet id (decimal string of a 64-bit id)";
+  return "path parameter";
+}
+
+// What each service's tag is about (spectral: tags need a description).
+std::string_view tag_description(std::string_view service) {
+  if (service == "users") return "Accounts, sessions, profiles and follows";
+  if (service == "tweets") return "Tweets, replies, likes and timelines";
+  if (service == "search") return "Full-text search and counts per day";
+  if (service == "system") return "Health, readiness, metrics and these docs";
+  return "Routes of the service of that name";
+}
+
 void write_param(Writer& w, std::string_view name, std::string_view in, std::string_view type, bool required,
-                 std::string_view description) {
+                 std::string_view description, int minimum = -1) {
   w.StartObject();
   w.Key("name");
   str(w, name);
@@ -99,6 +115,10 @@ void write_param(Writer& w, std::string_view name, std::string_view in, std::str
   w.StartObject();
   w.Key("type");
   str(w, type);
+  if (minimum >= 0) {
+    w.Key("minimum");
+    w.Int(minimum);
+  }
   w.EndObject();
   w.EndObject();
 }
@@ -126,9 +146,10 @@ void write_operation(Writer& w, const std::string& service, const Route& r, std:
     seen.insert(std::string(p.name));
   }
   for (const auto& name : path_param_names(r.pattern))
-    if (!seen.count(name)) write_param(w, name, "path", "string", true, {});
+    if (!seen.count(name)) write_param(w, name, "path", "string", true, default_param_description(name));
   if (d.paginated) {
-    if (!seen.count("limit")) write_param(w, "limit", "query", "integer", false, "1 to 100, default 20 (above 100: 100)");
+    if (!seen.count("limit"))
+      write_param(w, "limit", "query", "integer", false, "1 to 100, default 20 (above 100: 100)", /*minimum=*/1);
     if (!seen.count("cursor")) write_param(w, "cursor", "query", "string", false, "next_cursor of the previous page");
   }
   w.EndArray();
@@ -198,6 +219,9 @@ void write_operation(Writer& w, const std::string& service, const Route& r, std:
   if (r.auth != AuthMode::kNone) errors.insert(401);
   if (d.request) errors.insert({400, 413, 415});
   if (d.paginated) errors.insert(400);
+  // A bad query parameter is 400 (API.md), whatever the route.
+  if (std::any_of(d.params.begin(), d.params.end(), [](const ParamSpec& p) { return p.in == "query"; }))
+    errors.insert(400);
   for (int e : errors) {
     used_errors.insert(e);
     w.Key(std::to_string(e).c_str());
@@ -293,10 +317,14 @@ std::string openapi_json(const std::vector<RouteTable>& tables, const OpenApiInf
   w.EndArray();
   w.Key("tags");
   w.StartArray();
-  for (const auto& t : tables) {
+  std::set<std::string_view> services;  // sorted, one each
+  for (const auto& t : tables) services.insert(t.service);
+  for (std::string_view service : services) {
     w.StartObject();
     w.Key("name");
-    str(w, t.service);
+    str(w, service);
+    w.Key("description");
+    str(w, tag_description(service));
     w.EndObject();
   }
   w.EndArray();
