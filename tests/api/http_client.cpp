@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
+#include <fstream>
 
 namespace chirp::test {
 
@@ -28,6 +30,18 @@ size_t on_header(char* p, size_t size, size_t n, void* ud) {
     static_cast<Reply*>(ud)->headers.emplace_back(name, value);
   }
   return size * n;
+}
+// Under tests/contract/run_contract.mjs the suite talks to chirpd through a
+// Prism validating proxy, which reports what it found against openapi.json in an
+// `sl-violations` header. Each exchange is appended to $CHIRP_CONTRACT_LOG as
+// "METHOD<TAB>STATUS<TAB>PATH<TAB>violations JSON or -" for the driver to judge
+// (a request the spec rejects must also be rejected by the server).
+void record_exchange(const std::string& method, const std::string& path, const Reply& r) {
+  static const char* log_path = std::getenv("CHIRP_CONTRACT_LOG");
+  if (log_path == nullptr || *log_path == '\0') return;
+  std::string violations = r.header("sl-violations");
+  std::ofstream out(log_path, std::ios::app);
+  out << method << '\t' << r.status << '\t' << path << '\t' << (violations.empty() ? "-" : violations) << '\n';
 }
 }  // namespace
 
@@ -69,6 +83,7 @@ Reply HttpClient::request(const std::string& method, const std::string& path, co
     r.body = curl_easy_strerror(rc);
   }
   curl_slist_free_all(list);
+  record_exchange(method, path, r);
   return r;
 }
 
