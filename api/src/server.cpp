@@ -112,14 +112,12 @@ class PistacheHandler : public Http::Handler {
     const auto& c = d->config();
     limits_ = {c.max_request_line, c.max_header_bytes, c.max_body_bytes};
   }
-  // Pistache clones the prototype once per thread: each copy owns the state
-  // of the connections its thread serves, so no locking is needed.
+  // Pistache clones the prototype once per thread; connection state lives in
+  // each Peer (conn_for), touched only by the thread serving it.
   PistacheHandler(const PistacheHandler& o) : Http::Handler(o), d_(o.d_), limits_(o.limits_) {}
 
   void onInput(const char* buffer, size_t len, const std::shared_ptr<Tcp::Peer>& peer) override {
-    auto [it, fresh] = conns_.try_emplace(peer.get());
-    if (fresh) d_->connection_opened();
-    Conn& c = it->second;
+    Conn& c = conn_for(peer);
     if (c.rejected) return;  // draining a connection we refused
     size_t body_bytes = len;
     if (!c.head_done) {
@@ -159,9 +157,6 @@ class PistacheHandler : public Http::Handler {
     forward(c, buffer, len, peer);
   }
 
-  void onDisconnection(const std::shared_ptr<Tcp::Peer>& peer) override {
-    if (conns_.erase(peer.get()) > 0) d_->connection_closed();
-  }
 
   void onRequest(const Http::Request& request, Http::ResponseWriter writer) override {
     Conn* c = current_;
@@ -187,13 +182,33 @@ class PistacheHandler : public Http::Handler {
   }
 
  private:
+  // One per connection, stored in the Pistache Peer so that it dies with the
+  // connection however it ends. Pistache 0.0.5 calls onDisconnection only when
+  // the client hangs up, not when it closes a connection itself (header or
+  // keep-alive timeout, 408): a map keyed by Peer* leaked those entries and
+  // handed a stale half-read head to the next connection allocated at the
+  // same address (a fresh GET /health answered 400 during a slowloris).
   struct Conn {
+    explicit Conn(Dispatcher* disp) : d(disp) { d->connection_opened(); }
+    ~Conn() { d->connection_closed(); }
+    Conn(const Conn&) = delete;
+    Conn& operator=(const Conn&) = delete;
+    Dispatcher* d;
     std::string head;  // bytes of the current request's head (reused between requests)
     size_t head_len = 0;
     bool head_done = false;
     uint64_t body_left = 0;
     bool rejected = false;
   };
+
+  static Conn& conn_for(const std::shared_ptr<Tcp::Peer>& peer, Dispatcher* d) {
+    static const std::string kKey = "chirp.conn";
+    if (auto p = peer->tryGetData(kKey)) return *static_cast<Conn*>(p.get());
+    auto c = std::make_shared<Conn>(d);
+    peer->putData(kKey, c);
+    return *c;
+  }
+  Conn& conn_for(const std::shared_ptr<Tcp::Peer>& peer) { return conn_for(peer, d_); }
 
   void forward(Conn& c, const char* buffer, size_t len, const std::shared_ptr<Tcp::Peer>& peer) {
     current_ = &c;
@@ -260,7 +275,6 @@ class PistacheHandler : public Http::Handler {
 
   Dispatcher* d_;
   detail::HeadLimits limits_;
-  std::unordered_map<Tcp::Peer*, Conn> conns_;
   Conn* current_ = nullptr;
 };
 
