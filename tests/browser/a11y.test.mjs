@@ -49,6 +49,8 @@ const screens = [
   { name: 'search', path: '/search?q=%23release%20OR%20coffee', ready: 'h1:text("Search")', wait: 'mark', openHelp: true },
   { name: 'search-suggestion', path: '/search?q=cofee', ready: 'p.suggestion a' },
   { name: 'search-error', path: '/search?q=foo%3Abar', ready: '[role="alert"]', expect: [/400/] },
+  { name: 'user-missing', path: '/nobody', ready: 'h1:text("No such user")', expect: [/404/] },
+  { name: 'tweet-missing', path: '/alice/status/12345', ready: 'h1:text("Tweet not found")', expect: [/404/] },
   { name: 'not-found', path: '/alice/status/1/nope', ready: 'h1:text("Page not found")' },
   { name: 'compose-over-limit', path: '/', ready: 'h1:text("Home")', fill: 'x'.repeat(290) },
 ];

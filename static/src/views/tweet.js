@@ -13,6 +13,7 @@ export async function tweetView(main, ctx) {
   try {
     tweet = await api('GET', path);
   } catch (e) {
+    if (ctx.stale()) return; // the reader has moved on to another screen
     main.replaceChildren(h('h1', { tabindex: '-1' }, e.status === 404 ? 'Tweet not found' : 'Tweet unavailable'),
       stateMessage('error', e.status === 404 ? 'This tweet does not exist or was deleted.' : `Could not load: ${e.message}`),
       h('p', {}, h('a', { href: '/' }, 'Back to the timeline')));

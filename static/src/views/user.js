@@ -76,6 +76,7 @@ export async function userView(main, ctx) {
   try {
     user = await api('GET', `/users/${enc(name)}`);
   } catch (e) {
+    if (ctx.stale()) return; // the reader has moved on to another screen
     main.replaceChildren(h('h1', { tabindex: '-1' }, e.status === 404 ? 'No such user' : 'Profile unavailable'),
       stateMessage('error', e.status === 404 ? `There is no user @${name}.` : `Could not load: ${e.message}`));
     return;
