@@ -201,7 +201,7 @@ export function composer(opts = {}) {
   let lastBand = '';
   const update = () => {
     const left = MAX_WEIGHTED - weightedLength(area.value);
-    counter.textContent = `${left} characters left`;
+    counter.textContent = left < 0 ? `${-left} characters over the limit` : `${left} characters left`;
     const band = left < 0 ? 'over' : left <= 20 ? 'near' : '';
     counter.className = `counter ${band}`;
     area.setAttribute('aria-invalid', left < 0 ? 'true' : 'false');

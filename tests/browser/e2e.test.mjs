@@ -145,7 +145,8 @@ test('compose: live weighted counter, post, and a visible refusal of an over-lon
   await box.fill('日本語'); // CJK weighs 2 under twitter-text v3
   await page.getByText('274 characters left').waitFor();
   await box.fill('x'.repeat(300)); // one word, weighted length 300
-  await page.getByText('-20 characters left').waitFor();
+  await page.getByText('20 characters over the limit').waitFor();
+  assert.equal(await box.getAttribute('aria-invalid'), 'true');
   alice.watch.expected.push(/422/);
   await page.getByRole('button', { name: 'Post', exact: true }).click();
   const alert = page.getByRole('alert').filter({ hasText: 'Not posted' });
