@@ -78,7 +78,7 @@ class Client {
 };
 
 Status peer_error(const Reply& r, const std::string& what) {
-  if (r.status == 401) return Status::Internal(what + ": the peer refused the internal secret");
+  if (r.status == 403) return Status::Internal(what + ": the peer refused the internal secret");
   return Status::Unavailable(what + ": HTTP " + std::to_string(r.status));
 }
 

@@ -40,7 +40,8 @@ std::string hex(std::string_view bytes) {
 Handler guarded(std::string secret, Handler h) {
   return [secret = std::move(secret), h = std::move(h)](const HttpRequest& req, RequestContext& ctx) {
     if (!internal_secret_matches(secret, req.header(kInternalSecretHeader)))
-      return error_response(401, "unauthorized", "internal endpoint: missing or wrong internal secret");
+      // 403, not 401: a 401 from the token check means "bad token", never "bad secret".
+      return error_response(403, "forbidden", "internal endpoint: missing or wrong internal secret");
     return h(req, ctx);
   };
 }

@@ -263,10 +263,10 @@ def run(t):
     r = request(gw, "GET", "/internal/v1/changes?after=0", headers={"X-Internal-Secret": secret})
     check(is_api_error(r, 404), "gateway never routes /internal/: %d %s" % (r.status, r.body))
     for port in (t.ports["users"], t.ports["tweets"]):
-        check(is_api_error(request(port, "GET", "/internal/v1/changes?after=0"), 401, "unauthorized"),
-              "no secret: 401")
+        check(is_api_error(request(port, "GET", "/internal/v1/changes?after=0"), 403, "forbidden"),
+              "no secret: 403")
         check(is_api_error(request(port, "GET", "/internal/v1/changes?after=0",
-                                   headers={"X-Internal-Secret": secret[:-1] + "x"}), 401), "wrong secret: 401")
+                                   headers={"X-Internal-Secret": secret[:-1] + "x"}), 403), "wrong secret: 403")
         r = request(port, "GET", "/internal/v1/changes?after=0&limit=2", headers={"X-Internal-Secret": secret})
         check(r.status == 200 and len(r.json()["changes"]) == 2 and r.json()["last_seq"] >= 2, "change log page")
     check(is_api_error(request(t.ports["users"], "GET", "/internal/v1/changes?after=x",

@@ -2,7 +2,7 @@
 //
 // Served by every split role on its own port, next to the public routes, and
 // never routed by the gateway. Every internal request carries the shared
-// secret in X-Internal-Secret (compared in constant time); without it: 401.
+// secret in X-Internal-Secret (compared in constant time); without it: 403.
 //
 //   GET /internal/v1/changes?after=SEQ&limit=N   this service's change log
 //       {"changes":[{"seq":..,"kind":"tweet_posted",..}],"last_seq":N}
