@@ -144,6 +144,10 @@ test('compose: live weighted counter, post, and a visible refusal of an over-lon
   await page.getByText('275 characters left').waitFor();
   await box.fill('日本語'); // CJK weighs 2 under twitter-text v3
   await page.getByText('274 characters left').waitFor();
+  await box.fill('see https://example.com/a/rather/long/path/that/goes/on/and/on'); // any URL weighs 23
+  await page.getByText('253 characters left').waitFor();
+  await box.fill('👩‍👩‍👧 ok'); // an emoji sequence weighs 2
+  await page.getByText('275 characters left').waitFor();
   await box.fill('x'.repeat(300)); // one word, weighted length 300
   await page.getByText('20 characters over the limit').waitFor();
   assert.equal(await box.getAttribute('aria-invalid'), 'true');
