@@ -94,7 +94,8 @@ export function pagedList(opts) {
   const status = h('div', { class: 'list-status' });
   const more = h('button', { type: 'button', class: 'button secondary load-more', hidden: true }, opts.moreLabel || 'Load more');
   const fresh = h('button', { type: 'button', class: 'button new-tweets', hidden: true });
-  const section = h('section', { class: 'list', 'aria-busy': 'true' }, fresh, list, status, more);
+  // A polite live region around the button, so screen readers hear "Show 2 new tweets".
+  const section = h('section', { class: 'list', 'aria-busy': 'true' }, h('div', { 'aria-live': 'polite' }, fresh), list, status, more);
   const seen = new Set();
   let cursor = null;
   let newest = null;
