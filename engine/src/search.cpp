@@ -11,6 +11,30 @@ namespace chirp::engine {
 
 namespace {
 Status no_search() { return Status::Unavailable("search is not enabled on this server"); }
+
+constexpr size_t kBulkRead = 5000;  // changes read from the log per step
+
+// Feeds every change after the index's position through one bulk load.
+Status bulk_feed(const Engine& eng, search::SearchIndex& index,
+                 const std::function<void(uint64_t, uint64_t)>& progress) {
+  auto bulk = index.begin_bulk();
+  if (!bulk.ok()) return bulk.status();
+  uint64_t after = index.searchable_seq();
+  const uint64_t target = eng.last_change_seq();
+  while (after < target) {
+    auto changes = eng.changes_after(after, kBulkRead);
+    if (!changes.ok()) return changes.status();
+    if (changes->empty()) break;
+    std::vector<search::IndexOp> ops;
+    ops.reserve(changes->size());
+    for (const auto& c : *changes)
+      if (auto op = index_op_for(c)) ops.push_back(std::move(*op));
+    after = changes->back().seq;
+    CHIRP_RETURN_IF_ERROR((*bulk)->add(std::move(ops), after));
+    if (progress) progress(after, target);
+  }
+  return (*bulk)->finish();
+}
 }  // namespace
 
 Status Engine::start_search() {
@@ -71,15 +95,23 @@ Status Engine::wait_until_searchable(uint64_t seq, std::chrono::milliseconds tim
 Status Engine::reindex(const std::function<void(uint64_t, uint64_t)>& progress) {
   if (!index_) return no_search();
   feeder_->stop();
-  CHIRP_RETURN_IF_ERROR(index_->reset());
-  feeder_->start(0);
-  const uint64_t target = last_change_seq();
-  while (true) {
-    Status s = feeder_->wait_fed(target, std::chrono::milliseconds(250));
-    if (progress) progress(feeder_->fed_seq(), target);
-    if (s.ok()) break;
-    CHIRP_RETURN_IF_ERROR(feeder_->health());
-  }
+  Status s = index_->reset();
+  if (s.ok()) s = bulk_feed(*this, *index_, progress);
+  feeder_->start(index_->searchable_seq());  // from wherever the index is, even after a failure
+  CHIRP_RETURN_IF_ERROR(s);
+  return index_->flush();
+}
+
+void Engine::pause_search() {
+  if (feeder_) feeder_->stop();
+}
+
+Status Engine::catch_up_search(const std::function<void(uint64_t, uint64_t)>& progress) {
+  if (!index_) return no_search();
+  feeder_->stop();
+  Status s = bulk_feed(*this, *index_, progress);
+  feeder_->start(index_->searchable_seq());
+  CHIRP_RETURN_IF_ERROR(s);
   return index_->flush();
 }
 

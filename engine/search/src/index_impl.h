@@ -27,6 +27,7 @@ struct WorkItem {
   uint32_t docid = 0;
   std::string allocator_state;
   bool reset = false;  // drop the whole disk index
+  std::string swap_in;  // bulk load: replace the disk index with this folder
 };
 
 struct PendingDoc {
@@ -85,7 +86,7 @@ struct SearchIndex::Impl {
   size_t uncommitted = 0;  // queued + written but not committed ops (backpressure)
   bool flush_wanted = false;
   bool stop = false;
-  uint64_t resets_done = 0;
+  uint64_t resets_done = 0;  // resets and bulk swaps finished
   Status writer_status;    // last disk error, Ok once a commit succeeds again
   std::unique_ptr<Xapian::WritableDatabase> wdb;  // writer thread only (after Open)
   std::thread writer;

@@ -136,6 +136,12 @@ class Engine {
   // Rebuilds the index from the change log; `progress(done_seq, last_seq)` is
   // called now and then. Returns once everything is searchable and committed.
   Status reindex(const std::function<void(uint64_t, uint64_t)>& progress);
+  // Bulk importers: pause_search() stops feeding the index change by change;
+  // catch_up_search() then indexes every change after the index's position
+  // with parallel segment builders (search::BulkLoad), restarts the feeder and
+  // returns once everything is searchable and committed.
+  void pause_search();
+  Status catch_up_search(const std::function<void(uint64_t, uint64_t)>& progress);
   // Ready: the index is open, healthy and at most `max_lag` changes behind.
   bool search_ready(uint64_t max_lag = 10000) const;
   uint64_t index_docs() const;

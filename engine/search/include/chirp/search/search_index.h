@@ -38,12 +38,15 @@ struct SearchIndexOptions {
   size_t commit_docs = 20000;       // commit after this many ops
   size_t max_pending = 200000;      // apply() waits while more ops are uncommitted
   size_t max_stale = 4096;          // rebuild the memory index past this many committed tweets in it
+  size_t bulk_segment_docs = 10000; // BulkLoad: tweets per segment (one glass flush each)
   bool spelling = true;             // keep Xapian spelling data for suggestions
   QueryLimits limits;
   // Relevance = BM25 + recency_boost * 2^(-age / recency_half_life).
   double recency_boost = 2.0;
   std::chrono::hours recency_half_life{24};
 };
+
+class BulkLoad;
 
 class SearchIndex {
  public:
@@ -71,6 +74,10 @@ class SearchIndex {
   // Commits everything applied so far to disk (importers, tests, shutdown).
   Status flush();
 
+  // Bulk catch-up for imports and rebuilds (see BulkLoad). Commits what was
+  // applied first; `threads` segment builders run in parallel (0 = one per core).
+  Result<std::unique_ptr<BulkLoad>> begin_bulk(int threads = 0);
+
   Result<SearchPage> search(const SearchRequest& request) const;
   // Matches of `q` per UTC day; since / until are YYYY-MM-DD, inclusive, and
   // may be empty (unbounded; then only days with matches are listed).
@@ -81,6 +88,37 @@ class SearchIndex {
  private:
   explicit SearchIndex(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
+};
+
+// A bulk load: ops go to segment databases built in parallel (each written
+// once, in one commit), which finish() merges with the disk index in one
+// Xapian compaction (docids kept), then writes chirp.last_seq and the docid
+// allocator and swaps the result in. Much faster than one replace_document
+// per tweet into one growing database (the writer's path).
+//
+// Visibility: nothing added is searchable until finish() returns; then all of
+// it is committed (durable) and searchable. A crash before the swap leaves the
+// old index with its old last_seq (the caller replays from there); a crash
+// between the two renames of the swap leaves no index (rebuilt from seq 0).
+//
+// Threads: one caller thread, the one that called begin_bulk; it holds the
+// index's ingest lock until finish() or destruction, so apply() waits.
+class BulkLoad {
+ public:
+  ~BulkLoad();  // an unfinished load is abandoned: the index stays as it was
+  BulkLoad(const BulkLoad&) = delete;
+  BulkLoad& operator=(const BulkLoad&) = delete;
+
+  // Ops in increasing seq order after the index's searchable_seq();
+  // `through_seq` (>= the last op's seq) is the change-log position they cover.
+  Status add(std::vector<IndexOp> ops, uint64_t through_seq);
+  Status finish();
+
+  struct State;
+  explicit BulkLoad(std::unique_ptr<State> state);
+
+ private:
+  std::unique_ptr<State> s_;
 };
 
 }  // namespace chirp::search
