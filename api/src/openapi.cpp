@@ -201,6 +201,25 @@ void write_operation(Writer& w, const std::string& service, const Route& r, std:
     w.StartObject();
     w.Key("description");
     str(w, resp.description);
+    // API.md: a create answers 201 with Location; a list page has Link rel="next" unless it is the last.
+    bool location = resp.status == 201, link = d.paginated && resp.status == 200;
+    if (location || link) {
+      w.Key("headers");
+      w.StartObject();
+      w.Key(location ? "Location" : "Link");
+      w.StartObject();
+      w.Key("description");
+      str(w, location ? "path of the new resource" : "<next page URL>; rel=\"next\" whenever next_cursor is not null");
+      w.Key("required");
+      w.Bool(location);
+      w.Key("schema");
+      w.StartObject();
+      w.Key("type");
+      str(w, "string");
+      w.EndObject();
+      w.EndObject();
+      w.EndObject();
+    }
     if (!resp.schema_json.empty()) {
       w.Key("content");
       w.StartObject();

@@ -47,6 +47,45 @@ TEST_CASE("openapi lists routes, params, bodies and errors", "[openapi]") {
   CHECK(d["components"]["responses"].HasMember("unprocessable"));
 }
 
+TEST_CASE("openapi documents headers, query errors, limits, tags and every parameter", "[openapi]") {
+  auto h = [](const HttpRequest&, RequestContext&) { return HttpResponse{}; };
+  RouteTable tweets;
+  tweets.service = "tweets";
+  tweets.routes.push_back({Method::kGet, "/api/v1/tweets/{username}/{id}/replies", h, AuthMode::kOptional,
+                           RateClass::kDefault,
+                           {.summary = "Replies", .responses = {{200, "page", R"({"type":"object"})"}}, .paginated = true}});
+  tweets.routes.push_back({Method::kPost, "/api/v1/tweets", h, AuthMode::kRequired, RateClass::kDefault,
+                           {.summary = "Post", .request = &kPost, .responses = {{201, "created", R"({"type":"object"})"}}}});
+  RouteTable search;
+  search.service = "search";
+  search.routes.push_back({Method::kGet, "/api/v1/search/counts", h, AuthMode::kNone, RateClass::kDefault,
+                           {.summary = "Counts", .params = {{"q", "query", "string", true, "the query"}},
+                            .responses = {{200, "counts", R"({"type":"object"})"}}}});
+
+  rapidjson::Document d;
+  d.Parse(openapi_json({tweets, search}).c_str());
+  REQUIRE_FALSE(d.HasParseError());
+  // Tags sorted by name, each described.
+  REQUIRE(d["tags"].Size() == 2);
+  CHECK(std::string(d["tags"][0]["name"].GetString()) == "search");
+  CHECK(std::string(d["tags"][1]["name"].GetString()) == "tweets");
+  for (const auto& tag : d["tags"].GetArray()) CHECK(tag.HasMember("description"));
+  // Every parameter described; limit at least 1.
+  const auto& replies = d["paths"]["/api/v1/tweets/{username}/{id}/replies"]["get"];
+  for (const auto& p : replies["parameters"].GetArray()) {
+    INFO(p["name"].GetString());
+    CHECK(p.HasMember("description"));
+    if (std::string(p["name"].GetString()) == "limit") CHECK(p["schema"]["minimum"].GetInt() == 1);
+  }
+  // Link on a list page (not required: the last page has none), Location on a create.
+  const auto& link = replies["responses"]["200"]["headers"]["Link"];
+  CHECK(link["required"].IsFalse());
+  const auto& location = d["paths"]["/api/v1/tweets"]["post"]["responses"]["201"]["headers"]["Location"];
+  CHECK(location["required"].IsTrue());
+  // A route with query parameters answers 400 to a bad one.
+  CHECK(d["paths"]["/api/v1/search/counts"]["get"]["responses"].HasMember("400"));
+}
+
 TEST_CASE("a broken schema text is caught", "[openapi]") {
   RouteTable t;
   t.service = "x";
