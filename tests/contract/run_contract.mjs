@@ -134,16 +134,23 @@ async function main() {
     const specFile = path.join(work, 'openapi.json');
     fs.writeFileSync(specFile, spec);
 
+    const t0 = Date.now();
+    const secs = (t) => `${((Date.now() - t) / 1000).toFixed(1)} s`;
     const lintFindings = await lint(specFile, work);
+    console.log(`spectral: done in ${secs(t0)}`);
 
     const [report, strict] = await Promise.all([
       startPrism(specFile, chirpd.url, work, 'prism-report', []),
       startPrism(specFile, chirpd.url, work, 'prism-errors', ['--errors']),
     ]);
 
+    const t1 = Date.now();
     const routes = await routesSuite(o, chirpd, report.url, work);
+    console.log(`routes suite through Prism: done in ${secs(t1)}`);
 
+    const t2 = Date.now();
     const pm = await runPortman({ here, work, specFile, chirpd, report, strict });
+    console.log(`portman + newman: done in ${secs(t2)}`);
 
     const tallies = [routes.tally, pm.reportTally, pm.strictTally];
     for (const t of tallies) {
