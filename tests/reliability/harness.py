@@ -220,7 +220,10 @@ class Client:
         except (OSError, http.client.HTTPException):
             self.close()
             raise
-        hdrs = {k.title(): v for k, v in r.getheaders()}
+        hdrs = {}
+        for k, v in r.getheaders():  # a repeated header (two Set-Cookie): values joined by newlines
+            k = k.title()
+            hdrs[k] = hdrs[k] + "\n" + v if k in hdrs else v
         if hdrs.get("Connection", "").lower() == "close":
             self.close()
         return r.status, hdrs, _decode(data, hdrs)
@@ -296,6 +299,16 @@ def offline_checks(data_dir):
     check(stats["changes"] == stats["change_seq"],
           "change log has gaps: %d records, last seq %d" % (stats["changes"], stats["change_seq"]))
     return stats
+
+
+def sanitized_build():
+    """True when chirpd is built with AddressSanitizer (its RSS includes shadow memory and quarantine)."""
+    try:
+        with open(subprocess.run(["which", CHIRPD], capture_output=True, text=True).stdout.strip() or CHIRPD,
+                  "rb") as f:
+            return b"AddressSanitizer" in f.read()
+    except OSError:
+        return False
 
 
 def rounds(default_short, default_long):
