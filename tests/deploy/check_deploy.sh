@@ -13,12 +13,15 @@
 #                  a secret), each validated offline (validate_k8s.mjs)
 #     pipeline     gitlab-ci-local --list / --list-json on the default branch and on
 #                  another branch (check_pipeline.mjs)
+#     runtime-libs BINARY...  (after REPO_ROOT) the runtime stage of docker/Dockerfile
+#                  installs the packages of every library the built programs load
+#                  (check_runtime_libs.mjs)
 #
 # Tools: Debian yamllint and docker-compose (scripts/deps.d/deploy.test.apt),
 # npm packages in tests/deploy (scripts/deps.d/deploy.npm, `make webdeps`), and
 # kubectl with kustomize v5 (not a Debian package; KUBECTL=... to choose one).
 set -euo pipefail
-check=${1:?usage: check_deploy.sh CHECK [REPO_ROOT]}
+check=${1:?usage: check_deploy.sh CHECK [REPO_ROOT [BINARY...]]}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "${2:-$here/../..}" && pwd)
 bin=$here/node_modules/.bin
@@ -115,6 +118,14 @@ pipeline)
   node "$here/check_pipeline.mjs" "$tmp/main.json" "$tmp/feature.json" "$root" || fail "pipeline (above)"
   ;;
 
-*) fail "unknown check (yamllint|dockerfiles|compose|k8s-staging|k8s-production|pipeline)" ;;
+runtime-libs)
+  shift 2 || fail "usage: check_deploy.sh runtime-libs REPO_ROOT BINARY..."
+  [ $# -gt 0 ] || fail "no binaries given"
+  need objdump "binutils (build-essential)"
+  need dpkg-query "a Debian system"
+  node "$here/check_runtime_libs.mjs" "$root/docker/Dockerfile" "$@" || fail "runtime libraries (above)"
+  ;;
+
+*) fail "unknown check (yamllint|dockerfiles|compose|k8s-staging|k8s-production|pipeline|runtime-libs)" ;;
 esac
 echo "PASS deploy/$check"
