@@ -30,7 +30,11 @@ fail() { echo "FAIL deploy/$check: $*" >&2; exit 1; }
 need() {  # need TOOL HINT
   command -v "$1" >/dev/null 2>&1 || fail "$1 not found: $2"
 }
-need_npm() {
+need_npm() {  # need_npm BIN | need_npm --module NAME
+  if [ "$1" = --module ]; then
+    [ -f "$here/node_modules/$2/package.json" ] && return
+    fail "npm package $2 missing in $here/node_modules: run 'make webdeps' (installs the folders in scripts/deps.d/*.npm)"
+  fi
   [ -x "$bin/$1" ] || fail "$bin/$1 missing: run 'make webdeps' (installs the folders in scripts/deps.d/*.npm)"
 }
 need node "scripts/deps.sh test installs nodejs"
@@ -66,6 +70,7 @@ dockerfiles)
 
 compose)
   need docker-compose "apt-get install docker-compose (scripts/deps.d/deploy.test.apt)"
+  need_npm --module yaml
   compose=(docker-compose --project-directory "$root/docker" -f "$root/docker/docker-compose.yml")
   # Schema and interpolation; needs no Docker daemon.
   "${compose[@]}" config -q || fail "docker-compose config -q rejected docker/docker-compose.yml"
@@ -79,7 +84,8 @@ k8s-staging|k8s-production)
   [ -n "$kubectl" ] && [ -x "$kubectl" ] || fail "kubectl not found. It is not taken from Debian (its kubernetes-client is too old for kustomize v5): install kubectl 1.32 from the Kubernetes apt repository (pkgs.k8s.io) or point KUBECTL at one"
   "$kubectl" version --client 2>/dev/null | grep -q 'Kustomize Version: v5' \
     || fail "$kubectl has no kustomize v5 ($("$kubectl" version --client 2>&1 | tr '\n' ' '))"
-  need_npm gitlab-ci-local   # the folder is installed as a whole
+  need_npm --module kubernetes-models
+  need_npm --module @kubernetes/client-node
   ns=$(sed -n 's/^namespace: *//p' "$root/docker/k8s/overlays/$overlay/kustomization.yaml")
   [ -n "$ns" ] || fail "overlay $overlay sets no namespace"
   "$kubectl" kustomize "$root/docker/k8s/overlays/$overlay" > "$tmp/plain.yaml" \
