@@ -19,11 +19,12 @@ deps-test:
 
 # Front-end packages from npm (Swagger UI for /docs), into git-ignored folders.
 # Every suite's npm packages (scripts/deps.d/*.npm), e.g. playwright-core for the browser tests.
-# Then the web app's bundle (static/index.html + fingerprinted static/assets/, git-ignored).
+# Then the web app's bundle from web/ into the served folder static/ (index.html,
+# fingerprinted assets/, favicon.svg); static/ holds build output only and is git-ignored.
 webdeps:
 	api/install_swagger_ui.sh static
 	scripts/npm_install.sh
-	node static/build.mjs
+	node web/build.mjs
 
 build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release

@@ -48,16 +48,24 @@ export async function cleanupAll() {
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => cleanupAll().finally(() => process.exit(1)));
 
 // Starts chirpd --role all; resolves {base, dataDir} once /health answers.
-export async function startChirpd() {
+// `staticDir` (default CHIRP_STATIC_DIR) is passed as --static-dir; null
+// starts chirpd the normal way instead: no --static-dir flag and no
+// CHIRP_STATIC_DIR variable, so it serves its default `static` relative to
+// `cwd` (the repository root for `make run`).
+export async function startChirpd({ staticDir = STATIC_DIR, cwd } = {}) {
   if (!CHIRPD || !existsSync(CHIRPD)) throw new Error(`CHIRPD (${CHIRPD}) is not a chirpd binary`);
-  if (!STATIC_DIR || !existsSync(path.join(STATIC_DIR, 'index.html')))
-    throw new Error(`${STATIC_DIR}/index.html missing: run \`make webdeps\` (builds the web app)`);
+  const served = staticDir ?? path.join(cwd ?? process.cwd(), 'static');
+  if (!existsSync(path.join(served, 'index.html')))
+    throw new Error(`${served}/index.html missing: run \`make webdeps\` (builds the web app)`);
+  const env = { ...process.env };
+  delete env.CHIRP_STATIC_DIR;
+  const staticArgs = staticDir == null ? [] : ['--static-dir', staticDir];
   for (let attempt = 0; attempt < 3; attempt++) {
     const dataDir = mkdtempSync(path.join(process.env.CHIRP_TEST_TMP || os.tmpdir(), 'chirp-browser-'));
     const port = await freePort();
     const child = spawn(CHIRPD, ['--role', 'all', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`,
-      '--static-dir', STATIC_DIR, '--rate-limit', 'off', '--access-log', 'off', '--threads', '2'],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
+      ...staticArgs, '--rate-limit', 'off', '--access-log', 'off', '--threads', '2'],
+    { stdio: ['ignore', 'ignore', 'pipe'], cwd, env });
     let stderr = '';
     child.stderr.on('data', (d) => { stderr += d; });
     let exited = false;

@@ -1,14 +1,32 @@
 // The web app's text rendering and time modules, run in Chromium as the app
-// loads them (same-origin ES modules from static/src/, allowed by the CSP).
+// loads them (same-origin ES modules, allowed by the CSP). The real static/
+// never serves sources, so this suite's chirpd serves a temporary folder: the
+// built app (index.html, assets/, favicon.svg) plus web/src/ as /src/.
 import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { assertNoProblems, cleanupAll, launchBrowser, startChirpd, watchedContext } from './harness.mjs';
+import {
+  STATIC_DIR, assertNoProblems, cleanupAll, launchBrowser, onCleanup, startChirpd, watchedContext,
+} from './harness.mjs';
 
+const WEB_DIR = process.env.CHIRP_WEB_DIR;
 let page;
 let watch;
 
+function unitsStaticDir() {
+  if (!WEB_DIR) throw new Error('CHIRP_WEB_DIR (the web app sources, web/) is not set');
+  const dir = mkdtempSync(path.join(process.env.CHIRP_TEST_TMP || os.tmpdir(), 'chirp-units-static-'));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  for (const name of ['index.html', 'assets', 'favicon.svg'])
+    cpSync(path.join(STATIC_DIR, name), path.join(dir, name), { recursive: true });
+  cpSync(path.join(WEB_DIR, 'src'), path.join(dir, 'src'), { recursive: true });
+  return dir;
+}
+
 before(async () => {
-  const { base } = await startChirpd();
+  const { base } = await startChirpd({ staticDir: unitsStaticDir() });
   const browser = await launchBrowser();
   ({ page, watch } = await watchedContext(browser, 'units'));
   await page.goto(`${base}/`);
