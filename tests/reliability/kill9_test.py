@@ -207,13 +207,13 @@ def verify(port, tokens, model, full_search):
                     model.checked += 1
             model.pending_follows = {p for p in model.pending_follows if p[0] != a}
 
-    # Likes on live tweets: the ones touched this round and a sample of older ones.
+    # Likes on live tweets: every pair in flight at the kill (settled from what
+    # the server kept) and a sample of 300 acknowledged ones.
     with model.mu:
-        pairs = [p for p in model.likes if p[1] in model.live] + [p for p in model.pending_likes
-                                                                   if p[1] in model.live]
-        pairs = list(dict.fromkeys(pairs))
-        random.shuffle(pairs)
-        pairs = pairs[:300]
+        pending = [p for p in model.pending_likes if p[1] in model.live]
+        acked = [p for p in model.likes if p[1] in model.live and p not in model.pending_likes]
+        random.shuffle(acked)
+        pairs = pending + acked[:300]
     for liker, tid in pairs:
         with model.mu:
             author = model.live[tid][0]
