@@ -28,7 +28,12 @@ struct WorkItem {
   std::string allocator_state;
   bool reset = false;  // drop the whole disk index
   std::string swap_in;  // bulk load: replace the disk index with this folder
+  size_t bytes = 0;     // estimated memory-index cost (SearchIndexOptions::max_pending_bytes)
 };
+
+// The estimate behind max_pending_bytes / commit_bytes (InMemory postings,
+// positions, the pending map's copy of the tweet).
+inline size_t estimated_bytes(const IndexOp& op) { return 2048 + 24 * op.tweet.text.size(); }
 
 struct PendingDoc {
   uint64_t seq;
@@ -84,6 +89,7 @@ struct SearchIndex::Impl {
   std::condition_variable committed_cv;  // a commit (or reset) finished
   std::deque<WorkItem> queue;
   size_t uncommitted = 0;  // queued + written but not committed ops (backpressure)
+  size_t uncommitted_bytes = 0;  // their estimated_bytes
   bool flush_wanted = false;
   bool stop = false;
   uint64_t resets_done = 0;  // resets and bulk swaps finished

@@ -74,6 +74,19 @@ Status SearchIndex::Impl::open_disk(bool* created_or_corrupt) {
 }
 
 Result<std::unique_ptr<SearchIndex>> SearchIndex::Open(const std::string& dir, SearchIndexOptions options) {
+  // Leftovers of a bulk load cut short: a crash between the swap's two
+  // renames leaves the previous index in <dir>.old (consistent, with its own
+  // last_seq): put it back. Unfinished segments are just dropped.
+  {
+    std::error_code ec;
+    if (!fs::exists(fs::path(dir) / "iamglass", ec) && fs::exists(fs::path(dir + ".old") / "iamglass", ec)) {
+      fs::remove_all(dir, ec);
+      fs::rename(dir + ".old", dir, ec);
+      if (!ec) spdlog::warn("search index: restored {} from an interrupted bulk swap", dir);
+    }
+    fs::remove_all(dir + ".old", ec);
+    fs::remove_all(dir + ".bulk", ec);
+  }
   auto impl = std::make_unique<Impl>();
   impl->dir = dir;
   impl->options = options;
@@ -82,7 +95,7 @@ Result<std::unique_ptr<SearchIndex>> SearchIndex::Open(const std::string& dir, S
   CHIRP_RETURN_IF_ERROR(impl->open_disk(&fresh));
   impl->needs_rebuild = fresh;
   Impl* raw = impl.get();
-  impl->writer = std::thread([raw] { raw->writer_loop(); });
+  raw->writer = std::thread([raw] { raw->writer_loop(); });
   return std::unique_ptr<SearchIndex>(new SearchIndex(std::move(impl)));
 }
 
@@ -107,7 +120,9 @@ Status SearchIndex::apply(std::vector<IndexOp> ops) {
   std::lock_guard ingest(d.ingest_mu);
   {  // Backpressure: the memory index holds everything uncommitted, so bound it.
     std::unique_lock lk(d.queue_mu);
-    d.committed_cv.wait(lk, [&] { return d.uncommitted < d.options.max_pending || d.stop; });
+    d.committed_cv.wait(lk, [&] {
+      return (d.uncommitted < d.options.max_pending && d.uncommitted_bytes < d.options.max_pending_bytes) || d.stop;
+    });
     if (d.stop) return Status::Unavailable("search index is shutting down");
   }
   try {
@@ -151,6 +166,7 @@ Status SearchIndex::apply(std::vector<IndexOp> ops) {
           docs.emplace_back();
         }
         item.allocator_state = d.allocator.serialise();
+        item.bytes = estimated_bytes(op);
         item.op = std::move(op);
         items.push_back(std::move(item));
       }
@@ -183,6 +199,7 @@ Status SearchIndex::apply(std::vector<IndexOp> ops) {
       {
         std::lock_guard lk(d.queue_mu);
         d.uncommitted += items.size();
+        for (const auto& item : items) d.uncommitted_bytes += item.bytes;
         for (auto& item : items) d.queue.push_back(std::move(item));
       }
       d.queue_cv.notify_one();

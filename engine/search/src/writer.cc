@@ -64,6 +64,7 @@ void SearchIndex::Impl::writer_loop() {
   };
   attach_spelling();
   std::vector<WorkItem> written;  // in glass, not yet committed
+  size_t written_bytes = 0;      // their estimated_bytes: commit by size too
   auto deadline = Clock::time_point::max();
 
   auto commit = [&]() -> bool {
@@ -109,9 +110,13 @@ void SearchIndex::Impl::writer_loop() {
     {
       std::lock_guard lk(queue_mu);
       uncommitted -= std::min(uncommitted, written.size());
+      size_t bytes = 0;
+      for (const WorkItem& item : written) bytes += item.bytes;
+      uncommitted_bytes -= std::min(uncommitted_bytes, bytes);
       writer_status = Status::Ok();
     }
     written.clear();
+    written_bytes = 0;
     deadline = Clock::time_point::max();
     committed_cv.notify_all();
     if (rebuild) rebuild_memory();
@@ -120,6 +125,7 @@ void SearchIndex::Impl::writer_loop() {
 
   auto do_reset = [&] {
     written.clear();
+    written_bytes = 0;
     deadline = Clock::time_point::max();
     try {
       wdb->close();
@@ -141,6 +147,7 @@ void SearchIndex::Impl::writer_loop() {
     std::lock_guard lk(queue_mu);
     writer_status = st;
     uncommitted = 0;
+    uncommitted_bytes = 0;
     ++resets_done;
   };
 
@@ -148,6 +155,7 @@ void SearchIndex::Impl::writer_loop() {
   // replaces the disk index. Readers see it through the epoch bump.
   auto do_swap = [&](const std::string& merged) {
     written.clear();
+    written_bytes = 0;
     deadline = Clock::time_point::max();
     try {
       wdb->close();
@@ -185,6 +193,7 @@ void SearchIndex::Impl::writer_loop() {
     std::lock_guard lk(queue_mu);
     writer_status = st;
     uncommitted = 0;
+    uncommitted_bytes = 0;
     ++resets_done;
   };
 
@@ -216,11 +225,13 @@ void SearchIndex::Impl::writer_loop() {
         spdlog::error("search index write failed for seq {} ({}: {})", item.op.seq, e.get_type(), e.get_msg());
       }
       if (written.empty()) deadline = Clock::now() + options.commit_interval;
+      written_bytes += item.bytes;
       written.push_back(std::move(item));
       written.back().op.tweet = TweetDocument();  // only ids and seqs are needed from here on
     }
     if (!written.empty() && wdb &&
-        (written.size() >= options.commit_docs || Clock::now() >= deadline || want_flush || stopping)) {
+        (written.size() >= options.commit_docs || written_bytes >= options.commit_bytes || Clock::now() >= deadline ||
+         want_flush || stopping)) {
       if (!commit() && !stopping) deadline = Clock::now() + options.commit_interval;
     }
     committed_cv.notify_all();

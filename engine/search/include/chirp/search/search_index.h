@@ -37,6 +37,11 @@ struct SearchIndexOptions {
   std::chrono::milliseconds commit_interval{1000};  // max age of an uncommitted op
   size_t commit_docs = 20000;       // commit after this many ops
   size_t max_pending = 200000;      // apply() waits while more ops are uncommitted
+  // The same bounds by (estimated) memory of the uncommitted ops in the memory
+  // index: apply() waits past max_pending_bytes, the writer commits at
+  // commit_bytes. Estimate per tweet: 2 KiB + 24 bytes per byte of text.
+  size_t max_pending_bytes = size_t{256} << 20;
+  size_t commit_bytes = size_t{64} << 20;
   size_t max_stale = 4096;          // rebuild the memory index past this many committed tweets in it
   size_t bulk_segment_docs = 10000; // BulkLoad: tweets per segment (one glass flush each)
   bool spelling = true;             // keep Xapian spelling data for suggestions
