@@ -99,7 +99,7 @@ std::string_view tag_description(std::string_view service) {
 }
 
 void write_param(Writer& w, std::string_view name, std::string_view in, std::string_view type, bool required,
-                 std::string_view description, int minimum = -1) {
+                 std::string_view description, int minimum = -1, std::string_view schema_json = {}) {
   w.StartObject();
   w.Key("name");
   str(w, name);
@@ -112,6 +112,11 @@ void write_param(Writer& w, std::string_view name, std::string_view in, std::str
     str(w, description);
   }
   w.Key("schema");
+  if (!schema_json.empty()) {
+    raw_schema(w, schema_json);
+    w.EndObject();
+    return;
+  }
   w.StartObject();
   w.Key("type");
   str(w, type);
@@ -142,7 +147,7 @@ void write_operation(Writer& w, const std::string& service, const Route& r, std:
   w.StartArray();
   std::set<std::string> seen;
   for (const auto& p : d.params) {
-    write_param(w, p.name, p.in, p.type, p.required, p.description);
+    write_param(w, p.name, p.in, p.type, p.required, p.description, -1, p.schema_json);
     seen.insert(std::string(p.name));
   }
   for (const auto& name : path_param_names(r.pattern))

@@ -15,6 +15,9 @@ using detail::viewer;
 
 namespace {
 constexpr size_t kMaxQueryBytes = 512;
+// maxLength counts characters, the server bytes: the schema is the looser bound.
+const ParamSpec kQueryParam{"q", "query", "string", true, "the query, at most 512 bytes (UTF-8)",
+                            R"({"type":"string","minLength":1,"maxLength":512})"};
 
 // q: required, 1..512 bytes after decoding.
 Result<std::string> query_of(const HttpRequest& req) {
@@ -79,8 +82,9 @@ RouteTable make_search_table(engine::Engine& e) {
                {.summary = "Search tweets",
                 .description = "The query language is docs/search.md (words, \"phrases\", -not, OR, #tags, "
                                "@user, from:user). A malformed query or q over 512 bytes is 400.",
-                .params = {{"q", "query", "string", true, "the query, at most 512 bytes"},
-                           {"sort", "query", "string", false, "relevance (default) or recent"}},
+                .params = {kQueryParam,
+                           {"sort", "query", "string", false, "relevance (default) or recent",
+                            R"({"type":"string","enum":["relevance","recent"],"default":"relevance"})"}},
                 .responses = {{200, "A page of hits", R"({"$ref":"#/components/schemas/SearchResults"})"}},
                 .paginated = true}});
 
@@ -115,9 +119,11 @@ RouteTable make_search_table(engine::Engine& e) {
                AuthMode::kOptional, RateClass::kDefault,
                {.summary = "Matching tweets per day",
                 .description = "Counts of tweets matching q per UTC day between since and until (YYYY-MM-DD).",
-                .params = {{"q", "query", "string", true, "the query, at most 512 bytes"},
-                           {"since", "query", "string", false, "first day, YYYY-MM-DD"},
-                           {"until", "query", "string", false, "last day, YYYY-MM-DD"}},
+                .params = {kQueryParam,
+                           {"since", "query", "string", false, "first day, YYYY-MM-DD",
+                            R"({"type":"string","format":"date"})"},
+                           {"until", "query", "string", false, "last day, YYYY-MM-DD",
+                            R"({"type":"string","format":"date"})"}},
                 .responses = {{200, "Counts per day", R"({"$ref":"#/components/schemas/SearchCounts"})"}}}});
   return t;
 }

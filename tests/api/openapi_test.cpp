@@ -59,7 +59,10 @@ TEST_CASE("openapi documents headers, query errors, limits, tags and every param
   RouteTable search;
   search.service = "search";
   search.routes.push_back({Method::kGet, "/api/v1/search/counts", h, AuthMode::kNone, RateClass::kDefault,
-                           {.summary = "Counts", .params = {{"q", "query", "string", true, "the query"}},
+                           {.summary = "Counts",
+                            .params = {{"q", "query", "string", true, "the query"},
+                                       {"sort", "query", "string", false, "order",
+                                        R"({"type":"string","enum":["relevance","recent"]})"}},
                             .responses = {{200, "counts", R"({"type":"object"})"}}}});
 
   rapidjson::Document d;
@@ -82,6 +85,9 @@ TEST_CASE("openapi documents headers, query errors, limits, tags and every param
   CHECK(link["required"].IsFalse());
   const auto& location = d["paths"]["/api/v1/tweets"]["post"]["responses"]["201"]["headers"]["Location"];
   CHECK(location["required"].IsTrue());
+  // A parameter's own schema text replaces the plain type.
+  const auto& sort = d["paths"]["/api/v1/search/counts"]["get"]["parameters"][1];
+  CHECK(sort["schema"]["enum"].Size() == 2);
   // A route with query parameters answers 400 to a bad one.
   CHECK(d["paths"]["/api/v1/search/counts"]["get"]["responses"].HasMember("400"));
 }

@@ -3,7 +3,7 @@
 // with real values from a seeded chirpd (newman environment variables, see
 // lib/seed.mjs), and fuzz variants that must get the documented error:
 //   - a required body field or query parameter left out, limit below its
-//     minimum -> 400 bad_request;
+//     minimum, q empty or over its maxLength -> 400 bad_request;
 //   - a body string over its maxLength -> 422 unprocessable (API.md: over-long
 //     text, password length, username rules break a rule, not the syntax).
 const allOps = '*::/*';
@@ -105,7 +105,12 @@ export function portmanConfig() {
         ...fuzzVariations(400, [
           {
             requestBody: [{ requiredFields: { enabled: true } }],
-            requestQueryParams: [{ requiredFields: { enabled: true } }, { minimumNumberFields: { enabled: true } }],
+            requestQueryParams: [
+              { requiredFields: { enabled: true } },
+              { minimumNumberFields: { enabled: true } },
+              { minLengthFields: { enabled: true } },
+              { maxLengthFields: { enabled: true } },
+            ],
           },
         ]),
         ...fuzzVariations(422, [{ requestBody: [{ maxLengthFields: { enabled: true } }] }]),

@@ -54,6 +54,7 @@ struct ParamSpec {
   std::string_view type = "string";  // "string" | "integer" | "boolean"
   bool required = false;
   std::string_view description = {};
+  std::string_view schema_json = {};  // OpenAPI schema text (enum, format, lengths); empty: {"type": type}
 };
 
 struct ResponseSpec {
