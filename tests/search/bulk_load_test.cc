@@ -62,6 +62,7 @@ TEST_CASE("bulk: a bulk load equals applying the same changes", "[search][bulk]"
   CHECK(bulked.ids("late") == std::vector<uint64_t>{late.id});
   CHECK(bulked.page("since:2026-10-01").estimated_total == applied.page("since:2026-10-01").estimated_total);
   CHECK(bulked.id_set("kiwi").count(ids[3]) == 0);
+  CHECK(bulked.page("mangoo").suggestion == std::optional<std::string>("mango"));  // spelling data merged
   CHECK(bulked.page("from:u1").hits.empty());  // user 2
   CHECK_FALSE(std::filesystem::exists(bulked.tmp.sub("search.bulk")));
 

@@ -45,6 +45,9 @@ struct BulkLoad::State {
   std::vector<std::string> built;                     // their folders
   int next_segment = 0;
 
+  std::mutex spell_mu;
+  std::unordered_map<std::string, Xapian::termcount> spelling;  // word -> occurrences in all segments
+
   // Builder pool.
   std::mutex mu;
   std::condition_variable cv;
@@ -67,15 +70,24 @@ struct BulkLoad::State {
       Status st = Status::Ok();
       try {
         Xapian::WritableDatabase db(seg.path, Xapian::DB_CREATE_OR_OVERWRITE);
-        if (d->options.spelling) {
-          tg.set_database(db);
-          tg.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
-        }
         // Ascending docids (each region counts down, so the reverse of arrival):
         // glass appends to its B-trees in sequential mode, full blocks, no splits.
         for (auto it = seg.docs.rbegin(); it != seg.docs.rend(); ++it)
           db.replace_document(it->first, schema::build_document(it->second, it->first, tg));
         db.commit();
+        // Spelling data: a word's spelling frequency is its number of
+        // occurrences (what FLAG_SPELLING adds one by one), i.e. the collection
+        // frequency of the unprefixed term. Gathered per segment, added once
+        // per distinct word at the merge: far cheaper than per occurrence.
+        if (d->options.spelling) {
+          std::vector<std::pair<std::string, Xapian::termcount>> words;
+          for (auto t = db.allterms_begin(); t != db.allterms_end(); ++t) {
+            const std::string& term = *t;
+            if (!term.empty() && !(term[0] >= 'A' && term[0] <= 'Z')) words.emplace_back(term, db.get_collection_freq(term));
+          }
+          std::lock_guard slk(spell_mu);
+          for (auto& [w, n] : words) spelling[w] += n;
+        }
         db.close();
       } catch (const Xapian::Error& e) {
         st = Status::Internal("search bulk segment " + seg.path + ": " + e.get_type() + ": " + e.get_msg());
@@ -252,7 +264,10 @@ Status BulkLoad::finish() {
       tg.set_database(out);
       tg.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
     }
+    for (const auto& [word, n] : s.spelling) out.add_spelling(word, n);
     if (!compactable) {
+      // The segments' words are in the spelling data already: a generator without spelling.
+      Xapian::TermGenerator copy_tg = schema::make_term_generator();
       spdlog::info("search bulk load: copying {} segments in document by document", s.built.size());
       for (const auto& p : s.built) {
         Xapian::Database seg(p);
@@ -260,7 +275,7 @@ Status BulkLoad::finish() {
           TweetDocument t;
           Xapian::Document doc = seg.get_document(*it);
           if (!schema::decode_tweet(doc.get_data(), &t)) throw Xapian::DatabaseCorruptError("bad segment document");
-          out.replace_document(*it, schema::build_document(t, *it, tg));
+          out.replace_document(*it, schema::build_document(t, *it, copy_tg));
         }
       }
     }
