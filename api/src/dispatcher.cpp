@@ -154,7 +154,10 @@ HttpResponse Dispatcher::handle(HttpRequest& req) {
 
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   metrics_->record(slot, resp.status, secs);
-  if (cfg_.access_log) access_log(req, resp.headers.back().second, resp.status, resp.body.size(), secs);
+  // Split mode's peers poll /internal/ many times a second: only their failures are logged.
+  const bool routine_poll = resp.status == 200 && req.path.substr(0, 10) == "/internal/";
+  if (cfg_.access_log && !routine_poll)
+    access_log(req, resp.headers.back().second, resp.status, resp.body.size(), secs);
   return resp;
 }
 

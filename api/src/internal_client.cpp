@@ -91,8 +91,10 @@ engine::ChangeSource http_change_source(PeerOptions peer) {
   engine::ChangeSource src;
   src.read = [client, mu](uint64_t after, size_t limit) -> Result<std::vector<storage::ChangeRecord>> {
     std::lock_guard<std::mutex> lock(*mu);
-    auto r = client->get("/internal/v1/changes?after=" + std::to_string(after) +
-                         "&limit=" + std::to_string(std::min<size_t>(limit, 5000)));
+    std::string path = "/internal/v1/changes?after=" + std::to_string(after) +
+                       "&limit=" + std::to_string(std::min<size_t>(limit, 5000));
+    if (!client->peer().consumer.empty()) path += "&consumer=" + client->peer().consumer;
+    auto r = client->get(path);
     if (!r.ok()) return r.status();
     if (r->status != 200) return peer_error(*r, client->peer().base_url + " change log");
     return changes_from_json(r->body);

@@ -2,6 +2,7 @@
 // check, both behind the internal secret; plus the secret helpers.
 #include <sodium.h>
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -69,16 +70,59 @@ bool internal_secret_matches(std::string_view expected, std::string_view present
   return sodium_memcmp(a, b, sizeof a) == 0;
 }
 
-RouteTable make_internal_table(engine::Engine& e, std::string secret, bool auth_check) {
+void ConsumerAcks::seen(const std::string& consumer, uint64_t applied) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = std::find_if(consumers_.begin(), consumers_.end(), [&](const auto& c) { return c.first == consumer; });
+    if (it == consumers_.end()) {
+      if (consumers_.size() >= 16) return;  // consumers are the other roles: a few names
+      consumers_.push_back({consumer, {}});
+      it = consumers_.end() - 1;
+    }
+    it->second.applied = applied;
+    it->second.at = std::chrono::steady_clock::now();
+  }
+  cv_.notify_all();
+}
+
+bool ConsumerAcks::wait(uint64_t seq, std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return cv_.wait_for(lock, timeout, [&] {
+    const auto now = std::chrono::steady_clock::now();
+    for (const auto& [name, c] : consumers_)
+      if (now - c.at < away_ && c.applied < seq) return false;
+    return true;
+  });
+}
+
+void wait_for_consumers_on_writes(RouteTable& t, engine::Engine& e, std::shared_ptr<ConsumerAcks> acks,
+                                  std::chrono::milliseconds timeout) {
+  for (Route& r : t.routes) {
+    if (r.method == Method::kGet || r.method == Method::kHead || r.method == Method::kOptions) continue;
+    r.handler = [inner = std::move(r.handler), &e, acks, timeout](const HttpRequest& req, RequestContext& ctx) {
+      const uint64_t before = e.last_change_seq();
+      HttpResponse resp = inner(req, ctx);
+      const uint64_t after = e.last_change_seq();
+      if (resp.status >= 200 && resp.status < 300 && after > before) (void)acks->wait(after, timeout);
+      return resp;
+    };
+  }
+}
+
+RouteTable make_internal_table(engine::Engine& e, std::string secret, bool auth_check,
+                               std::shared_ptr<ConsumerAcks> acks) {
   RouteTable t;
   t.service = "internal";
   t.routes.push_back(
       {Method::kGet, "/internal/v1/changes",
        guarded(secret,
-               [&e](const HttpRequest& req, RequestContext&) {
+               [&e, acks](const HttpRequest& req, RequestContext&) {
                  auto after_q = req.query_param("after");
                  auto after = after_q ? parse_u64(after_q) : std::optional<uint64_t>(0);
                  if (!after) return error_response(400, "bad_request", "after: expected a sequence number");
+                 // A consumer asks after what it has applied: that is its acknowledgement.
+                 if (auto who = req.query_param("consumer"); who && acks && !who->empty() && who->size() <= 32)
+                   acks->seen(*who, *after);
                  auto limit_q = req.query_param("limit");
                  auto limit = limit_q ? parse_u64(limit_q) : std::optional<uint64_t>(kDefaultChanges);
                  if (!limit || *limit == 0 || *limit > kMaxChanges)

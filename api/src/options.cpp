@@ -18,8 +18,9 @@ constexpr Flag kFlags[] = {
     {"role", "CHIRP_ROLE", "all|users|tweets|search (default all)"},
     {"data-dir", "CHIRP_DATA_DIR", "data folder (default ./data)"},
     {"listen", "CHIRP_LISTEN", "HOST:PORT (default 127.0.0.1:8080; 8000 tweets, 8001 users, 8002 search)"},
-    {"users-url", "CHIRP_USERS_URL", "users service in split mode (default http://127.0.0.1:8001)"},
-    {"tweets-url", "CHIRP_TWEETS_URL", "tweets service in split mode (default http://127.0.0.1:8000)"},
+    {"users-url", "CHIRP_USERS_URL", "split mode: the users service's internal listener (default http://127.0.0.1:9001)"},
+    {"tweets-url", "CHIRP_TWEETS_URL", "split mode: the tweets service's internal listener (default http://127.0.0.1:9000)"},
+    {"internal-listen", "CHIRP_INTERNAL_LISTEN", "split mode: HOST:PORT of /internal/v1/* (default: --listen port + 1000)"},
     {"internal-secret-file", "CHIRP_INTERNAL_SECRET_FILE", "file holding the secret for internal endpoints"},
     {"auth-cache-seconds", "CHIRP_AUTH_CACHE_SECONDS", "split mode: seconds a token check is trusted (1..30, default 30)"},
     {"static-dir", "CHIRP_STATIC_DIR", "web app and Swagger UI files (default static)"},
@@ -70,6 +71,8 @@ Status apply(ChirpdOptions& o, std::string_view flag, std::string_view v, bool& 
   } else if (flag == "listen") {
     CHIRP_RETURN_IF_ERROR(split_host_port(v, o.listen_host, o.listen_port));
     listen_set = true;
+  } else if (flag == "internal-listen") {
+    CHIRP_RETURN_IF_ERROR(split_host_port(v, o.internal_host, o.internal_port));
   } else if (flag == "users-url") {
     o.users_url = v;
   } else if (flag == "tweets-url") {
@@ -162,6 +165,16 @@ Result<ChirpdOptions> parse_chirpd_options(const std::vector<std::string>& args,
     CHIRP_RETURN_IF_ERROR(apply(o, name, value, listen_set, false));
   }
   if (!listen_set) o.listen_port = default_port(o.role);
+  if (o.internal_host.empty()) {  // not given: next to the public listener
+    o.internal_host = o.listen_host;
+    if (o.listen_port > 65535 - 1000) {
+      // Only split roles serve it; all-in-one has no internal listener.
+      if (o.role != "all") return bad("internal-listen", "--listen port + 1000 is out of range: set it");
+      o.internal_port = 0;
+    } else {
+      o.internal_port = o.listen_port == 0 ? 0 : static_cast<uint16_t>(o.listen_port + 1000);
+    }
+  }
   return o;
 }
 
@@ -177,9 +190,9 @@ std::string chirpd_usage() {
   u += "  --help                                     this text\n";
   u += "\nroles: all serves the users, tweets and search tables, the web app (--static-dir) and /docs on\n"
        "one engine over --data-dir. users|tweets|search (split mode) serve only their own routes on their own\n"
-       "--data-dir, plus /internal/v1/* for their peers (needs --internal-secret-file); tweets follows the\n"
-       "users log (--users-url), users and search follow the tweets log (--tweets-url), search also the\n"
-       "users log. Put nginx in front (docker/gateway/): it never routes /internal/.\n";
+       "--data-dir, and /internal/v1/* for their peers on --internal-listen (needs --internal-secret-file);\n"
+       "tweets follows the users log (--users-url), users and search follow the tweets log (--tweets-url),\n"
+       "search also the users log. Put nginx in front (docker/gateway/): it never routes /internal/.\n";
   return u;
 }
 

@@ -73,7 +73,13 @@ int main(int argc, char** argv) {
   if (role == "all" || role == "users") tables.push_back(chirp::api::make_users_table(*engine));
   if (role == "all" || role == "tweets") tables.push_back(chirp::api::make_tweets_table(*engine));
   if (role == "all" || role == "search") tables.push_back(chirp::api::make_search_table(*engine));
-  if (split) tables.push_back(chirp::api::make_internal_table(*engine, secret, role == "users"));
+  // users and tweets: a write answers once the live consumers of its changes
+  // have applied them (read-your-writes through the gateway; ConsumerAcks).
+  auto acks = std::make_shared<chirp::api::ConsumerAcks>();
+  if (role == "users" || role == "tweets")
+    for (auto& t : tables) chirp::api::wait_for_consumers_on_writes(t, *engine, acks);
+  std::vector<chirp::api::RouteTable> internal_tables;
+  if (split) internal_tables.push_back(chirp::api::make_internal_table(*engine, secret, role == "users", acks));
 
   // Split mode: each role keeps what it needs of its peers' logs (DESIGN.md
   // "Split mode: who owns what"), resuming from the position stored with it.
@@ -81,6 +87,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<LogFollower> users_log, tweets_log;
   auto peer = [&](const std::string& url) {
     chirp::api::PeerOptions p;
+    p.consumer = role;
     p.base_url = url;
     while (!p.base_url.empty() && p.base_url.back() == '/') p.base_url.pop_back();
     p.secret = secret;
@@ -144,7 +151,29 @@ int main(int argc, char** argv) {
                                                "last change of the " + f->log() + " log applied here",
                                                [f] { return static_cast<double>(f->position()); }});
     }
-    if (auto s = server.start(); !s.ok()) {
+    // Split mode: the internal surface on its own listener and threads, so a
+    // write waiting for its consumers (ConsumerAcks) never blocks their polls.
+    std::unique_ptr<chirp::api::Server> internal;
+    if (split) {
+      chirp::api::ServerConfig ic;
+      ic.host = opts->internal_host;
+      ic.port = opts->internal_port;
+      ic.threads = 2;
+      ic.serve_web = false;
+      ic.rate_limit.enabled = false;
+      ic.log_format = opts->log_format;
+      ic.access_log = opts->access_log;
+      internal = std::make_unique<chirp::api::Server>(std::move(ic), std::move(internal_tables));
+      if (auto s = internal->start(); !s.ok()) {
+        spdlog::error("internal listener: {}", s.message());
+        rc = 1;
+      } else {
+        spdlog::info("chirpd role={} internal listener on http://{}:{}", role, opts->internal_host, internal->port());
+      }
+    }
+    if (rc != 0) {
+      // could not bind the internal listener
+    } else if (auto s = server.start(); !s.ok()) {
       spdlog::error("{}", s.message());
       rc = 1;
     } else {
@@ -154,6 +183,7 @@ int main(int argc, char** argv) {
       sigwait(&stop_signals, &sig);
       spdlog::info("signal {} received, shutting down", sig);
       server.shutdown();
+      if (internal) internal->shutdown();
     }
   }
   if (users_log) users_log->stop();

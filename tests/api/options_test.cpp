@@ -25,8 +25,11 @@ TEST_CASE("defaults", "[options]") {
   CHECK(o.data_dir == "./data");
   CHECK(o.listen_host == "127.0.0.1");
   CHECK(o.listen_port == 8080);
-  CHECK(o.users_url == "http://127.0.0.1:8001");
-  CHECK(o.tweets_url == "http://127.0.0.1:8000");
+  // Peers are reached on their internal listeners (public port + 1000).
+  CHECK(o.users_url == "http://127.0.0.1:9001");
+  CHECK(o.tweets_url == "http://127.0.0.1:9000");
+  CHECK(o.internal_host == "127.0.0.1");
+  CHECK(o.internal_port == 9080);
   CHECK(o.rate_limit);
   CHECK(o.log_format == LogFormat::kText);
   CHECK(o.static_dir == "static");
@@ -37,6 +40,23 @@ TEST_CASE("per-role default ports", "[options]") {
   CHECK(parse({"--role", "users"}).value().listen_port == 8001);
   CHECK(parse({"--role=search"}).value().listen_port == 8002);
   CHECK(parse({"--role", "search", "--listen", "0.0.0.0:9000"}).value().listen_port == 9000);
+}
+
+TEST_CASE("the internal listener sits next to the public one unless given", "[options]") {
+  auto users = parse({"--role", "users"}).value();
+  CHECK(users.internal_port == 9001);
+  auto moved = parse({"--role", "tweets", "--listen", "0.0.0.0:7000"}).value();
+  CHECK(moved.internal_host == "0.0.0.0");
+  CHECK(moved.internal_port == 8000);
+  auto given = parse({"--role", "search", "--internal-listen", "10.0.0.5:7777"}).value();
+  CHECK(given.internal_host == "10.0.0.5");
+  CHECK(given.internal_port == 7777);
+  auto any = parse({"--listen", "127.0.0.1:0"}).value();
+  CHECK(any.internal_port == 0);
+  CHECK(parse({"--listen", "127.0.0.1:65000"}).ok());  // all-in-one: no internal listener
+  CHECK_FALSE(parse({"--role", "users", "--listen", "127.0.0.1:65000"}).ok());  // + 1000 is no port: say so
+  CHECK(parse({"--role", "users", "--listen", "127.0.0.1:65000", "--internal-listen", "127.0.0.1:64000"}).ok());
+  CHECK_FALSE(parse({"--internal-listen", "nope"}).ok());
 }
 
 TEST_CASE("every flag parses", "[options]") {

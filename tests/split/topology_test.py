@@ -10,7 +10,11 @@ TTL, the gateway's own 413 / 429 / 502 errors in the API's JSON shape,
 search service mid-ingest (it must catch up with nothing lost) and of the
 tweets service (502/503 JSON, then recovery with its data intact).
 
-usage: topology_test.py --chirpd PATH --template PATH [--keep]
+With --routes-tests, the C++ route integration suite (tests/api, the one the
+contract run drives through Prism) then runs through the gateway, each test
+case against a fresh topology (CHIRP_TEST_BASE_URL).
+
+usage: topology_test.py --chirpd PATH --template PATH [--routes-tests PATH] [--keep]
 """
 import argparse
 import http.client
@@ -103,7 +107,8 @@ class Topology:
     def __init__(self, args, tmp):
         self.args, self.tmp = args, tmp
         self.procs = {}
-        self.ports = {name: free_port() for name in ("users", "tweets", "search", "gw", "strict")}
+        self.ports = {name: free_port() for name in ("users", "tweets", "search", "gw", "strict",
+                                                     "users-int", "tweets-int", "search-int")}
         self.secret = os.path.join(tmp, "internal_secret")
         with open(self.secret, "w") as f:
             f.write(os.urandom(24).hex() + "\n")
@@ -121,8 +126,9 @@ class Topology:
         p = self.ports
         cmd = [self.args.chirpd, "--role", role, "--data-dir", os.path.join(self.tmp, role),
                "--listen", "127.0.0.1:%d" % p[role],
-               "--users-url", "http://127.0.0.1:%d" % p["users"],
-               "--tweets-url", "http://127.0.0.1:%d" % p["tweets"],
+               "--internal-listen", "127.0.0.1:%d" % p[role + "-int"],
+               "--users-url", "http://127.0.0.1:%d" % p["users-int"],
+               "--tweets-url", "http://127.0.0.1:%d" % p["tweets-int"],
                "--internal-secret-file", self.secret, "--trusted-proxy", "127.0.0.1",
                "--rate-limit", "off", "--auth-cache-seconds", "1", "--threads", "2"]
         out = open(self.log(role), "a")
@@ -262,14 +268,17 @@ def run(t):
         secret = f.read().strip()
     r = request(gw, "GET", "/internal/v1/changes?after=0", headers={"X-Internal-Secret": secret})
     check(is_api_error(r, 404), "gateway never routes /internal/: %d %s" % (r.status, r.body))
-    for port in (t.ports["users"], t.ports["tweets"]):
+    for name in ("users", "tweets", "search"):
+        check(is_api_error(request(t.ports[name], "GET", "/internal/v1/changes?after=0",
+                                   headers={"X-Internal-Secret": secret}), 404), "no /internal/ on public ports")
+    for port in (t.ports["users-int"], t.ports["tweets-int"]):
         check(is_api_error(request(port, "GET", "/internal/v1/changes?after=0"), 403, "forbidden"),
               "no secret: 403")
         check(is_api_error(request(port, "GET", "/internal/v1/changes?after=0",
                                    headers={"X-Internal-Secret": secret[:-1] + "x"}), 403), "wrong secret: 403")
         r = request(port, "GET", "/internal/v1/changes?after=0&limit=2", headers={"X-Internal-Secret": secret})
         check(r.status == 200 and len(r.json()["changes"]) == 2 and r.json()["last_seq"] >= 2, "change log page")
-    check(is_api_error(request(t.ports["users"], "GET", "/internal/v1/changes?after=x",
+    check(is_api_error(request(t.ports["users-int"], "GET", "/internal/v1/changes?after=x",
                                headers={"X-Internal-Secret": secret}), 400, "bad_request"), "bad after: 400")
 
     # ---- the gateway's own errors ----
@@ -334,26 +343,65 @@ def run(t):
     wait_for(lambda: search_ids(gw, "numbat") == [later], "search follows the restarted tweets log", 30, 0.1)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--chirpd", required=True)
-    ap.add_argument("--template", required=True)
-    ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
-    args = ap.parse_args()
+def with_topology(args, fn):
     tmp = tempfile.mkdtemp(prefix="chirp-split-")
     t = Topology(args, tmp)
-    ok = False
     try:
-        run(t)
-        ok = True
-        print("split topology: %d checks passed" % CHECKS)
+        fn(t)
+        return True
     except Exception as e:  # noqa: BLE001 - report, then clean up
         print("FAILED after %d checks: %s" % (CHECKS, e), file=sys.stderr)
         t.dump_logs()
+        return False
     finally:
         t.stop_all()
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def routes_suite(args):
+    # Catch2 v2 exits with the number of listed tests here: not an error.
+    names = subprocess.run([args.routes_tests, "--list-test-names-only"], capture_output=True,
+                           text=True).stdout.split("\n")
+    names = [n.strip() for n in names if n.strip()]
+    check(len(names) > 0, "the route suite lists its test cases")
+    failed = []
+    for name in names:
+        def one(t, name=name):
+            for role in ("users", "tweets", "search"):
+                t.start_service(role)
+            t.start_gateway("gw", rate=1000, burst=2000)
+            env = dict(os.environ, CHIRP_TEST_BASE_URL="http://127.0.0.1:%d" % t.ports["gw"])
+            escaped = re.sub(r"([,\[\]])", r"\\\1", name)
+            r = subprocess.run([args.routes_tests, escaped], env=env, capture_output=True, text=True, timeout=300)
+            if r.returncode != 0:
+                print(r.stdout[-4000:], file=sys.stderr)
+                raise AssertionError("route suite case failed through the gateway: " + name)
+            check(True, name)
+            print("routes suite through the gateway: passed \"%s\"" % name)
+        if not with_topology(args, one):
+            failed.append(name)
+    return failed
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--chirpd", required=True)
+    ap.add_argument("--template", required=True)
+    ap.add_argument("--routes-tests", help="api_routes_tests: run it through the gateway")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary folders")
+    args = ap.parse_args()
+    if not args.routes_tests:
+        ok = with_topology(args, run)
+        if ok:
+            print("split topology: %d checks passed" % CHECKS)
+        return 0 if ok else 1
+    ok = True
+    if args.routes_tests:
+        failed = routes_suite(args)
+        if failed:
+            print("routes suite through the gateway: %d case(s) failed: %s" % (len(failed), failed), file=sys.stderr)
+            ok = False
     return 0 if ok else 1
 
 

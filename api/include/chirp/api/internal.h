@@ -18,7 +18,10 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -51,15 +54,46 @@ std::string changes_to_json(const std::vector<storage::ChangeRecord>& changes, u
 // InvalidArgument on malformed input. Unknown kinds decode as kind 0 (ignored by consumers).
 Result<std::vector<storage::ChangeRecord>> changes_from_json(std::string_view json, uint64_t* last_seq = nullptr);
 
+// Read-your-writes across services: consumers name themselves when they poll
+// (`consumer=NAME`), and the `after` they send is how far they have applied
+// this log. A write that added changes waits (bounded) until every consumer
+// seen lately has applied them, so a client that follows someone on users sees
+// them on tweets with its next request. A consumer that is away (not seen for
+// `away`) is not waited for: writes never stall on a peer that is down.
+class ConsumerAcks {
+ public:
+  explicit ConsumerAcks(std::chrono::milliseconds away = std::chrono::milliseconds(3000)) : away_(away) {}
+  void seen(const std::string& consumer, uint64_t applied);
+  // True once every live consumer has applied `seq` (or none is live).
+  bool wait(uint64_t seq, std::chrono::milliseconds timeout);
+
+ private:
+  struct Entry {
+    uint64_t applied = 0;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::chrono::milliseconds away_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::pair<std::string, Entry>> consumers_;  // a handful: a vector is enough
+};
+
 // The internal routes of a service on `e`. `auth_check`: serve /internal/v1/auth/check (users).
-RouteTable make_internal_table(engine::Engine& e, std::string secret, bool auth_check);
+// `acks` (optional) learns each consumer's position from its polls.
+RouteTable make_internal_table(engine::Engine& e, std::string secret, bool auth_check,
+                               std::shared_ptr<ConsumerAcks> acks = nullptr);
+// Wraps every state-changing route of `t`: when a 2xx answer added changes to
+// the log, it returns once the live consumers applied them (at most `timeout`).
+void wait_for_consumers_on_writes(RouteTable& t, engine::Engine& e, std::shared_ptr<ConsumerAcks> acks,
+                                  std::chrono::milliseconds timeout = std::chrono::milliseconds(1000));
 
 // ---- clients (libcurl) ----
 struct PeerOptions {
   std::string base_url;  // "http://127.0.0.1:8000"
   std::string secret;
+  std::string consumer;  // who is polling (ConsumerAcks), e.g. "tweets"
   std::chrono::milliseconds timeout{5000};
-  std::chrono::milliseconds poll_interval{100};  // pause after an empty poll
+  std::chrono::milliseconds poll_interval{25};  // pause after an empty poll (a cheap, immediate answer)
 };
 
 // Reads a peer's log over GET /internal/v1/changes; errors are Unavailable.
