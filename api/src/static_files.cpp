@@ -21,13 +21,14 @@ std::optional<std::string> StaticFiles::resolve(std::string_view url_path) const
   if (!decoded) return std::nullopt;
   std::string_view p = *decoded;
   if (p.find('\0') != std::string_view::npos || p.find('\\') != std::string_view::npos) return std::nullopt;
-  // Refuse any "." or ".." segment outright rather than normalising it.
+  // Refuse any segment that starts with '.': "." and ".." outright rather than
+  // normalising them, and hidden files (.git, .version stamps) are never published.
   size_t i = 1;
   while (i <= p.size()) {
     size_t j = p.find('/', i);
     if (j == std::string_view::npos) j = p.size();
     std::string_view seg = p.substr(i, j - i);
-    if (seg == ".." || seg == ".") return std::nullopt;
+    if (!seg.empty() && seg.front() == '.') return std::nullopt;
     i = j + 1;
   }
   std::string rel(p.substr(1));

@@ -21,6 +21,9 @@ struct TempWeb {
     std::ofstream(dir + "/web/assets/app.3f9a2b1c.js") << "console.log(1)";
     std::ofstream(dir + "/web/style.css") << "body{}";
     std::ofstream(dir + "/secret.txt") << "secret";
+    fs::create_directories(dir + "/web/vendor/.git");
+    std::ofstream(dir + "/web/vendor/.version") << "5.35.0";
+    std::ofstream(dir + "/web/vendor/.git/config") << "[core]";
     fs::create_symlink(dir + "/secret.txt", dir + "/web/link.txt");
   }
   ~TempWeb() { fs::remove_all(dir); }
@@ -54,6 +57,16 @@ TEST_CASE("no escape from the root", "[static]") {
     INFO(p);
     CHECK_FALSE(s.serve(p));
   }
+}
+
+TEST_CASE("hidden files and folders are never served", "[static]") {
+  TempWeb t;
+  StaticFiles s(t.dir + "/web");
+  for (const char* p : {"/vendor/.version", "/vendor/.git/config", "/vendor/%2eversion"}) {
+    INFO(p);
+    CHECK_FALSE(s.serve(p));
+  }
+  CHECK(s.serve("/style.css"));  // ordinary files beside them still are
 }
 
 TEST_CASE("fingerprint detection", "[static]") {
