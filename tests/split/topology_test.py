@@ -303,6 +303,24 @@ def run(t):
     check(is_api_error(request(gw, "GET", "/api/v1/timeline", token=tok["bob"]), 401, "unauthorized"),
           "revoked token: JSON 401")
 
+    # ---- a profile change and an account deletion reach tweets and search ----
+    r = request(gw, "POST", "/api/v1/users", {"username": "carol", "password": "password123"})
+    check(r.status == 201, "sign-up carol")
+    tc = request(gw, "POST", "/api/v1/auth/login", {"username": "carol", "password": "password123"}).json()["token"]
+    r = request(gw, "POST", "/api/v1/tweets", {"text": "ocelots are nocturnal"}, tc)
+    check(r.status == 201, "carol posts")
+    carol_tweet = r.json()["id"]
+    r = request(gw, "PATCH", "/api/v1/me", {"display_name": "Carol C."}, tc)
+    check(r.status == 200, "carol renames: %d %s" % (r.status, r.body))
+    r = request(gw, "GET", "/api/v1/tweets/carol/" + carol_tweet)
+    check(r.json()["display_name"] == "Carol C.", "the tweets service shows the new display name at once")
+    wait_for(lambda: search_ids(gw, "ocelots") == [carol_tweet], "search finds carol's post")
+    r = request(gw, "DELETE", "/api/v1/me", {"password": "password123"}, tc)
+    check(r.status in (200, 204), "carol deletes her account: %d %s" % (r.status, r.body))
+    check(is_api_error(request(gw, "GET", "/api/v1/tweets/carol/" + carol_tweet), 404, "not_found"),
+          "her tweet is gone from tweets when the delete answers")
+    wait_for(lambda: search_ids(gw, "ocelots") == [], "her tweet leaves the search index")
+
     # ---- kill -9 search mid-ingest: it catches up with nothing lost ----
     posted, errors = [], []
 
