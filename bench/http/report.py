@@ -90,6 +90,11 @@ def main():
     rss = dict(l.split() for l in open(os.path.join(out, "peak_rss_kb.txt")) if l.strip())
     lines += ["", "Peak RSS (VmHWM, summed over each server's processes; shared pages count once per process):", ""]
     lines += ["- %s: %.0f MiB" % (k, int(v) / 1024) for k, v in rss.items()]
+    pss_file = os.path.join(out, "pss_kb.txt")
+    if os.path.exists(pss_file):
+        pss = dict(l.split() for l in open(pss_file) if l.strip())
+        lines += ["", "Proportional set size at the end (Pss, shared pages split between processes):", ""]
+        lines += ["- %s: %.0f MiB" % (k, int(v) / 1024) for k, v in pss.items()]
     lines += ["", "Load (uptime) during the runs:", ""]
     lines += ["- " + l.strip() for l in open(os.path.join(out, "uptime.txt")) if l.strip()]
     lines += ["", "Machine and versions:", ""]

@@ -49,6 +49,14 @@ peak_rss_kb() {  # PID...: sum of VmHWM (peak resident set) over the processes
   done
   echo $sum
 }
+pss_kb() {  # PID...: sum of the current proportional set size (shared pages split between sharers)
+  local sum=0 p v
+  for p in "$@"; do
+    v=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || true)
+    sum=$((sum + ${v:-0}))
+  done
+  echo $sum
+}
 as_pg() { runuser -u postgres -- "$@"; }
 
 # ---- data ------------------------------------------------------------------------
@@ -262,6 +270,12 @@ done
   echo "gunicorn $(peak_rss_kb "$FLASK_PID" $(pgrep -P "$FLASK_PID"))"
   echo "postgres $(peak_rss_kb "$PG_PID" $(pgrep -P "$PG_PID"))"
 } >"$OUT/peak_rss_kb.txt"
+{  # at the end of the runs; for multi-process servers this does not count shared pages twice
+  echo "chirpd--threads-64 $(pss_kb "$CHIRP_PID")"
+  echo "nginx $(pss_kb "$NGINX_PID" $(pgrep -P "$NGINX_PID"))"
+  echo "gunicorn $(pss_kb "$FLASK_PID" $(pgrep -P "$FLASK_PID"))"
+  echo "postgres $(pss_kb "$PG_PID" $(pgrep -P "$PG_PID"))"
+} >"$OUT/pss_kb.txt"
 cat "$OUT/peak_rss_kb.txt" >&2
 
 {
