@@ -260,6 +260,10 @@ Result<SearchPage> SearchIndex::search(const SearchRequest& req) const {
       few = disk_estimate + snap.estimate < kFewResults && !c.present;
       if (few && d.options.spelling)
         for (const auto& w : parsed->spell_words) {
+          // A word the index knows is not a typo; and asking Xapian costs a
+          // trigram scan of the spelling table (milliseconds on a big index,
+          // paid by every AND query with fewer than kFewResults matches).
+          if (db.term_exists(w)) continue;
           std::string s = db.get_spelling_suggestion(w, 2);
           if (!s.empty() && s != w) fixes[w] = s;
         }
