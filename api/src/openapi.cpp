@@ -268,6 +268,19 @@ void write_body_schema(Writer& w, const BodySchema& s) {
   w.StartObject();
   for (const auto& f : s.fields) {
     str(w, f.name);
+    if (!f.schema_json.empty()) {
+      rapidjson::Document p;
+      p.Parse(f.schema_json.data(), f.schema_json.size());
+      if (p.HasParseError() || !p.IsObject())
+        throw std::invalid_argument("bad field schema JSON: " + std::string(f.schema_json));
+      if (!f.description.empty() && !p.HasMember("description"))
+        p.AddMember("description",
+                    rapidjson::Value(f.description.data(), static_cast<rapidjson::SizeType>(f.description.size()),
+                                     p.GetAllocator()),
+                    p.GetAllocator());
+      p.Accept(w);
+      continue;
+    }
     w.StartObject();
     w.Key("type");
     str(w, field_type(f.type));

@@ -18,21 +18,33 @@ using detail::viewer;
 
 namespace {
 
+// The documented schemas carry the domain rules (API.md) where JSON Schema can
+// say them soundly: lengths in characters are never stricter than the
+// server's byte limits, so no minimum for passwords.
+constexpr std::string_view kUsernameSchema =
+    R"({"type":"string","minLength":1,"maxLength":15,"pattern":"^[A-Za-z0-9_]{1,15}$"})";
+constexpr std::string_view kPasswordSchema = R"({"type":"string","maxLength":128})";
+constexpr std::string_view kDisplayNameSchema = R"({"type":"string","maxLength":50})";
+
 const BodySchema kRegister{"RegisterRequest",
-                           {{"username", FieldType::kString, true, 64, "^[A-Za-z0-9_]{1,15}$, not reserved"},
-                            {"password", FieldType::kString, true, 1024, "8 to 128 bytes"},
-                            {"display_name", FieldType::kString, false, 256, "at most 50 characters"}}};
+                           {{"username", FieldType::kString, true, 64, "^[A-Za-z0-9_]{1,15}$, not reserved",
+                             kUsernameSchema},
+                            {"password", FieldType::kString, true, 1024, "8 to 128 bytes", kPasswordSchema},
+                            {"display_name", FieldType::kString, false, 256, "at most 50 characters",
+                             kDisplayNameSchema}}};
 const BodySchema kLogin{"LoginRequest",
                         {{"username", FieldType::kString, true, 64},
                          {"password", FieldType::kString, true, 1024},
                          {"cookie", FieldType::kBoolean, false, 0,
                           "true: also set the HttpOnly session cookie and the CSRF cookie (web app)"}}};
 const BodySchema kPatchMe{"UpdateProfileRequest",
-                          {{"display_name", FieldType::kString, false, 256, "at most 50 characters"},
-                           {"bio", FieldType::kString, false, 1024, "at most 160 characters"}}};
+                          {{"display_name", FieldType::kString, false, 256, "at most 50 characters",
+                            kDisplayNameSchema},
+                           {"bio", FieldType::kString, false, 1024, "at most 160 characters",
+                            R"({"type":"string","maxLength":160})"}}};
 const BodySchema kPassword{"ChangePasswordRequest",
                            {{"current_password", FieldType::kString, true, 1024},
-                            {"new_password", FieldType::kString, true, 1024, "8 to 128 bytes"}}};
+                            {"new_password", FieldType::kString, true, 1024, "8 to 128 bytes", kPasswordSchema}}};
 const BodySchema kDeleteMe{"DeleteAccountRequest", {{"password", FieldType::kString, true, 1024}}};
 
 constexpr std::string_view kUserRef = R"({"$ref":"#/components/schemas/User"})";

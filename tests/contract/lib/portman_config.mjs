@@ -4,7 +4,7 @@
 // lib/seed.mjs), and fuzz variants that must get the documented error:
 //   - a required body field or query parameter left out, limit below its
 //     minimum, q empty or over its maxLength -> 400 bad_request;
-//   - a body string over its maxLength -> 422 unprocessable (API.md: over-long
+//   - a body string over its maxLength or under its minLength -> 422 unprocessable (API.md: over-long
 //     text, password length, username rules break a rule, not the syntax).
 const allOps = '*::/*';
 export const operationCount = () => Object.keys(operations).length;
@@ -113,7 +113,7 @@ export function portmanConfig() {
             ],
           },
         ]),
-        ...fuzzVariations(422, [{ requestBody: [{ maxLengthFields: { enabled: true } }] }]),
+        ...fuzzVariations(422, [{ requestBody: [{ maxLengthFields: { enabled: true } }, { minLengthFields: { enabled: true } }] }]),
       ],
     },
     overwrites: overwrites(),

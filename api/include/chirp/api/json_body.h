@@ -25,6 +25,9 @@ struct FieldSpec {
   bool required = true;
   size_t max_length = 0;  // strings, in bytes; 0 = no limit here (the engine judges)
   std::string_view description = {};
+  // OpenAPI property schema text when the domain rule is narrower than the
+  // decode cap (pattern, lengths); empty: type + max_length.
+  std::string_view schema_json = {};
 };
 
 struct BodySchema {
