@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include <atomic>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -88,8 +89,16 @@ engine::ChangeSource http_change_source(PeerOptions peer) {
   // The feeder's single thread is the only caller: one handle, kept alive.
   auto client = std::make_shared<Client>(std::move(peer));
   auto mu = std::make_shared<std::mutex>();
+  // When the last page brought changes: more tend to follow (and a writer may
+  // be waiting for this consumer's acknowledgement), so poll again sooner.
+  auto busy_until = std::make_shared<std::atomic<int64_t>>(0);
+  auto now_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  };
   engine::ChangeSource src;
-  src.read = [client, mu](uint64_t after, size_t limit) -> Result<std::vector<storage::ChangeRecord>> {
+  src.read = [client, mu, busy_until, now_ms](uint64_t after,
+                                              size_t limit) -> Result<std::vector<storage::ChangeRecord>> {
     std::lock_guard<std::mutex> lock(*mu);
     std::string path = "/internal/v1/changes?after=" + std::to_string(after) +
                        "&limit=" + std::to_string(std::min<size_t>(limit, 5000));
@@ -97,10 +106,13 @@ engine::ChangeSource http_change_source(PeerOptions peer) {
     auto r = client->get(path);
     if (!r.ok()) return r.status();
     if (r->status != 200) return peer_error(*r, client->peer().base_url + " change log");
-    return changes_from_json(r->body);
+    auto page = changes_from_json(r->body);
+    if (page.ok() && !page->empty()) busy_until->store(now_ms() + 500);
+    return page;
   };
-  src.wait = [poll = client->peer().poll_interval](uint64_t, std::chrono::milliseconds timeout) {
-    std::this_thread::sleep_for(std::min(poll, timeout));
+  src.wait = [poll = client->peer().poll_interval, busy_until, now_ms](uint64_t, std::chrono::milliseconds timeout) {
+    const auto pause = now_ms() < busy_until->load() ? std::min(poll, std::chrono::milliseconds(2)) : poll;
+    std::this_thread::sleep_for(std::min(pause, timeout));
   };
   return src;
 }
