@@ -81,6 +81,14 @@ TEST_CASE("resume: last applied seq survives a restart and replay is idempotent"
   CHECK(count_all(fx, "omega") == 12);
 }
 
+TEST_CASE("resume: a reopened index finds what it holds before any new change", "[search][lifecycle]") {
+  IndexFixture fx;
+  REQUIRE(fx.index->apply(upserts(1, 10, "omega")).ok());
+  fx.open();  // a restart: nothing is applied after it
+  CHECK(count_all(fx, "omega") == 10);
+  CHECK(fx.page("omega", SortOrder::kRelevance).hits.size() == 10);
+}
+
 TEST_CASE("resume: a crash mid-batch loses nothing and applies nothing twice", "[search][lifecycle][crash]") {
   TempDir tmp;
   int ready[2];
