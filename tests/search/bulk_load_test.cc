@@ -141,3 +141,21 @@ TEST_CASE("memory bound: the writer commits by size, apply waits for it", "[sear
   CHECK(fx.index->last_applied_seq() > 0);                   // committed without flush()
   CHECK(fx.page("durian").estimated_total == 300);
 }
+
+TEST_CASE("reopen: relevance search finds what is on disk before any new apply", "[search][bulk]") {
+  int64_t t0 = day("2026-11-01");
+  for (bool use_bulk : {false, true}) {
+    INFO("bulk " << use_bulk);
+    IndexFixture fx;
+    auto t = tweet(t0, 1, 1, "a", "tamarind");
+    if (use_bulk) {
+      bulk(fx, {IndexOp::Upsert(1, t), IndexOp::Upsert(2, tweet(t0 + 1, 2, 1, "a", "other"))}, 2);
+    } else {
+      fx.add(t);
+      REQUIRE(fx.index->flush().ok());
+    }
+    fx.open();  // as chirpd does after chirpctl import
+    CHECK(fx.ids("tamarind", SortOrder::kRelevance) == std::vector<uint64_t>{t.id});
+    CHECK(fx.ids("tamarind", SortOrder::kRecent) == std::vector<uint64_t>{t.id});
+  }
+}

@@ -65,11 +65,11 @@ Status SearchIndex::Impl::open_disk(bool* created_or_corrupt) {
     committed_seq = seq.empty() ? 0 : std::stoull(seq);
     committed_docs = wdb->get_doccount();
     searchable_seq = committed_seq.load();
-    // Searches filter by "tweet id <= the newest indexed" (a stable snapshot for
-    // paging): start from what the disk index holds, or a restarted server would
-    // find nothing until its first new post.
-    const std::string newest = wdb->get_value_upper_bound(schema::kSlotTweetId);
-    max_tweet_id = newest.empty() ? 0 : schema::from_be64(newest);
+    // Relevance pages are bounded by the newest tweet id seen (a snapshot for
+    // paging); after a restart that is the newest on disk, or every
+    // relevance search would find nothing until the next apply().
+    std::string top = wdb->get_value_upper_bound(schema::kSlotTweetId);
+    max_tweet_id = top.size() == 8 ? schema::from_be64(top) : 0;
   } catch (const Xapian::Error& e) {
     return Status::Internal("cannot open search index " + dir + ": " + std::string(e.get_type()) + ": " + e.get_msg());
   } catch (const std::exception& e) {
