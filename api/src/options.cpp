@@ -1,7 +1,15 @@
 // chirpd option parsing.
 #include "chirp/api/options.h"
 
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <charconv>
+#include <cstring>
+#include <filesystem>
 #include <string_view>
 
 namespace chirp::api {
@@ -21,7 +29,7 @@ constexpr Flag kFlags[] = {
     {"users-url", "CHIRP_USERS_URL", "split mode: the users service's internal listener (default http://127.0.0.1:9001)"},
     {"tweets-url", "CHIRP_TWEETS_URL", "split mode: the tweets service's internal listener (default http://127.0.0.1:9000)"},
     {"internal-listen", "CHIRP_INTERNAL_LISTEN", "split mode: HOST:PORT of /internal/v1/* (default: --listen port + 1000)"},
-    {"internal-secret-file", "CHIRP_INTERNAL_SECRET_FILE", "file holding the secret for internal endpoints"},
+    {"internal-secret-file", "CHIRP_INTERNAL_SECRET_FILE", "split mode: file holding the secret for /internal/v1/* (default: internal.secret in the parent of --data-dir, created mode 0600 if missing)"},
     {"auth-cache-seconds", "CHIRP_AUTH_CACHE_SECONDS", "split mode: seconds a token check is trusted (1..30, default 30)"},
     {"static-dir", "CHIRP_STATIC_DIR", "web app and Swagger UI files (default static)"},
     {"threads", "CHIRP_THREADS", "HTTP threads (default: one per core)"},
@@ -190,10 +198,123 @@ std::string chirpd_usage() {
   u += "  --help                                     this text\n";
   u += "\nroles: all serves the users, tweets and search tables, the web app (--static-dir) and /docs on\n"
        "one engine over --data-dir. users|tweets|search (split mode) serve only their own routes on their own\n"
-       "--data-dir, and /internal/v1/* for their peers on --internal-listen (needs --internal-secret-file);\n"
+       "--data-dir, and /internal/v1/* for their peers on --internal-listen, guarded by a shared secret:\n"
+       "--internal-secret-file, or else internal.secret beside the data folder (the parent of --data-dir,\n"
+       "so roles with sibling data folders share it; created with 32 random bytes, mode 0600, if missing;\n"
+       "refused if group/others can read it);\n"
        "tweets follows the users log (--users-url), users and search follow the tweets log (--tweets-url),\n"
        "search also the users log. Put nginx in front (docker/gateway/): it never routes /internal/.\n";
   return u;
+}
+
+std::string default_internal_secret_file(const std::string& data_dir) {
+  namespace fs = std::filesystem;
+  fs::path d = fs::path(data_dir).lexically_normal();
+  if (!d.has_filename()) d = d.parent_path();  // "dir/" -> "dir"
+  fs::path parent = d.parent_path();
+  return (parent.empty() ? fs::path("internal.secret") : parent / "internal.secret").string();
+}
+
+namespace {
+
+std::string errno_text() { return std::strerror(errno); }
+
+// Reads an existing default secret file through one descriptor (no race
+// between the permission check and the read).
+Result<std::string> read_private_secret(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return Status::InvalidArgument("cannot read the internal secret file " + path + ": " + errno_text());
+  struct stat st {};
+  std::string s;
+  Status err = Status::Ok();
+  if (::fstat(fd, &st) != 0) {
+    err = Status::InvalidArgument("cannot stat the internal secret file " + path + ": " + errno_text());
+  } else if (!S_ISREG(st.st_mode)) {
+    err = Status::InvalidArgument("the internal secret file " + path + " is not a regular file");
+  } else if ((st.st_mode & 077) != 0) {
+    err = Status::InvalidArgument("the internal secret file " + path +
+                                  " is readable or writable by group/others: chmod 600 it (or remove it to make a new one)");
+  } else {
+    char buf[512];
+    for (;;) {
+      ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        err = Status::InvalidArgument("cannot read the internal secret file " + path + ": " + errno_text());
+        break;
+      }
+      if (n == 0) break;
+      s.append(buf, static_cast<size_t>(n));
+      if (s.size() > 4096) {
+        err = Status::InvalidArgument("the internal secret file " + path + " is longer than 4096 bytes");
+        break;
+      }
+    }
+  }
+  ::close(fd);
+  if (!err.ok()) return err;
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
+  if (s.size() < 16)
+    return Status::InvalidArgument("the internal secret in " + path +
+                                   " is shorter than 16 bytes (remove the file to make a new one)");
+  return s;
+}
+
+// Writes a fresh secret to a private temporary file, then link()s it to
+// `path`: the link fails with EEXIST when another role got there first, so
+// the file under `path` is always complete and every role reads the same one.
+Status create_private_secret(const std::string& path, bool& won) {
+  won = false;
+  if (sodium_init() < 0) return Status::Internal("libsodium could not be initialised");
+  unsigned char raw[32];
+  randombytes_buf(raw, sizeof raw);
+  char hex[sizeof raw * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
+  sodium_memzero(raw, sizeof raw);
+  std::string body = std::string(hex) + "\n";
+  sodium_memzero(hex, sizeof hex);
+
+  char suffix[17];
+  unsigned char r[8];
+  randombytes_buf(r, sizeof r);
+  sodium_bin2hex(suffix, sizeof suffix, r, sizeof r);
+  std::string tmp = path + ".tmp-" + suffix;
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return Status::InvalidArgument("cannot create the internal secret file " + tmp + ": " + errno_text());
+  Status st = Status::Ok();
+  if (::fchmod(fd, 0600) != 0 || ::write(fd, body.data(), body.size()) != static_cast<ssize_t>(body.size()) ||
+      ::fsync(fd) != 0)
+    st = Status::InvalidArgument("cannot write the internal secret file " + tmp + ": " + errno_text());
+  sodium_memzero(body.data(), body.size());
+  ::close(fd);
+  if (st.ok()) {
+    if (::link(tmp.c_str(), path.c_str()) == 0)
+      won = true;
+    else if (errno != EEXIST)
+      st = Status::InvalidArgument("cannot create the internal secret file " + path + ": " + errno_text());
+  }
+  ::unlink(tmp.c_str());
+  return st;
+}
+
+}  // namespace
+
+Result<DefaultSecret> load_or_create_internal_secret(const std::string& path) {
+  DefaultSecret out;
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno != ENOENT)
+      return Status::InvalidArgument("cannot stat the internal secret file " + path + ": " + errno_text());
+    std::error_code ec;
+    auto parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    // Lost the race to another role: read the winner's file below.
+    CHIRP_RETURN_IF_ERROR(create_private_secret(path, out.created));
+  }
+  auto s = read_private_secret(path);
+  if (!s.ok()) return s.status();
+  out.secret = std::move(s).value();
+  return out;
 }
 
 ServerConfig server_config_from(const ChirpdOptions& o) {

@@ -46,15 +46,25 @@ int main(int argc, char** argv) {
   std::string secret;
   if (split) {
     if (opts->internal_secret_file.empty()) {
-      std::cerr << "chirpd: --role " << role << " needs --internal-secret-file (split mode)\n";
-      return 2;
+      // Only --role/--data-dir/--listen given (API.md): the roles started
+      // from the same place share internal.secret beside their data folders.
+      std::string path = chirp::api::default_internal_secret_file(opts->data_dir);
+      auto s = chirp::api::load_or_create_internal_secret(path);
+      if (!s.ok()) {
+        std::cerr << "chirpd: " << s.status().message() << "\n";
+        return 2;
+      }
+      spdlog::info("internal secret: {} {}", s->created ? "created" : "read", path);
+      secret = std::move(s->secret);
+    } else {
+      auto s = chirp::api::read_internal_secret(opts->internal_secret_file);
+      if (!s.ok()) {
+        std::cerr << "chirpd: " << s.status().message() << "\n";
+        return 2;
+      }
+      spdlog::info("internal secret: read {}", opts->internal_secret_file);
+      secret = std::move(s).value();
     }
-    auto s = chirp::api::read_internal_secret(opts->internal_secret_file);
-    if (!s.ok()) {
-      std::cerr << "chirpd: " << s.status().message() << "\n";
-      return 2;
-    }
-    secret = std::move(s).value();
   }
 
   // The engine: fails at once (clear message) when another process holds the folder.

@@ -1,7 +1,15 @@
 // chirpd options: flags, environment, per-role ports, errors.
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <numeric>
+#include <thread>
 
 #include "chirp/api/options.h"
 
@@ -123,4 +131,97 @@ TEST_CASE("help lists every flag with its variable", "[options]") {
   for (const char* f : {"--role", "--data-dir", "--listen", "--users-url", "--tweets-url", "--internal-secret-file",
                         "--static-dir", "--threads", "--rate-limit", "--trusted-proxy", "--log-format", "CHIRP_DATA_DIR"})
     CHECK(u.find(f) != std::string::npos);
+}
+
+namespace {
+// A fresh private temp folder, removed at the end of the test case.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    std::string t = (std::filesystem::temp_directory_path() / "chirp-secret-XXXXXX").string();
+    REQUIRE(::mkdtemp(t.data()) != nullptr);
+    path = t;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+void write_file(const std::filesystem::path& p, const std::string& body, mode_t mode) {
+  std::ofstream(p) << body;
+  REQUIRE(::chmod(p.c_str(), mode) == 0);
+}
+}  // namespace
+
+TEST_CASE("the default internal secret file sits beside the data folder", "[options][secret]") {
+  CHECK(default_internal_secret_file("/var/lib/chirp/users") == "/var/lib/chirp/internal.secret");
+  CHECK(default_internal_secret_file("/var/lib/chirp/users/") == "/var/lib/chirp/internal.secret");
+  CHECK(default_internal_secret_file("./data") == "internal.secret");
+  CHECK(default_internal_secret_file("data") == "internal.secret");
+  CHECK(default_internal_secret_file("run/tweets") == "run/internal.secret");
+}
+
+TEST_CASE("a missing default secret is created private, then read back the same", "[options][secret]") {
+  TempDir d;
+  auto path = (d.path / "sub" / "internal.secret").string();
+  auto first = load_or_create_internal_secret(path);
+  REQUIRE(first.ok());
+  CHECK(first->created);
+  CHECK(first->secret.size() == 64);  // 32 random bytes, hex
+  CHECK(first->secret.find_first_not_of("0123456789abcdef") == std::string::npos);
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  auto again = load_or_create_internal_secret(path);
+  REQUIRE(again.ok());
+  CHECK_FALSE(again->created);
+  CHECK(again->secret == first->secret);
+  // No temporary file is left behind.
+  CHECK(std::distance(std::filesystem::directory_iterator(d.path / "sub"), {}) == 1);
+}
+
+TEST_CASE("roles starting at once agree on one default secret", "[options][secret]") {
+  TempDir d;
+  auto path = (d.path / "internal.secret").string();
+  constexpr int kRoles = 8;
+  std::vector<std::string> got(kRoles);
+  std::vector<int> created(kRoles, 0);
+  std::vector<std::thread> ts;
+  for (int i = 0; i < kRoles; ++i)
+    ts.emplace_back([&, i] {
+      auto s = load_or_create_internal_secret(path);
+      if (s.ok()) {
+        got[i] = s->secret;
+        created[i] = s->created ? 1 : 0;
+      }
+    });
+  for (auto& t : ts) t.join();
+  for (const auto& g : got) CHECK(g == got[0]);
+  CHECK(got[0].size() == 64);
+  CHECK(std::accumulate(created.begin(), created.end(), 0) == 1);
+}
+
+TEST_CASE("a default secret file others may read, or too short, is refused", "[options][secret]") {
+  TempDir d;
+  auto path = d.path / "internal.secret";
+  write_file(path, "0123456789abcdef0123456789abcdef\n", 0640);
+  auto s = load_or_create_internal_secret(path.string());
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.status().code() == chirp::Code::kInvalidArgument);
+  CHECK(s.status().message().find("group/others") != std::string::npos);
+  CHECK(s.status().message().find(path.string()) != std::string::npos);
+  CHECK(s.status().message().find("0123456789abcdef") == std::string::npos);  // never the secret
+
+  REQUIRE(::chmod(path.c_str(), 0604) == 0);
+  CHECK_FALSE(load_or_create_internal_secret(path.string()).ok());
+
+  REQUIRE(::chmod(path.c_str(), 0600) == 0);
+  auto ok = load_or_create_internal_secret(path.string());
+  REQUIRE(ok.ok());
+  CHECK(ok->secret == "0123456789abcdef0123456789abcdef");
+
+  write_file(path, "short\n", 0600);
+  auto shorty = load_or_create_internal_secret(path.string());
+  REQUIRE_FALSE(shorty.ok());
+  CHECK(shorty.status().message().find("shorter than 16 bytes") != std::string::npos);
 }

@@ -46,6 +46,22 @@ Result<ChirpdOptions> parse_chirpd_options(const std::vector<std::string>& args,
 
 std::string chirpd_usage();
 
+// Split mode without --internal-secret-file: the secret file shared by roles
+// whose data folders are siblings, internal.secret in the parent of
+// `data_dir` ("./data" -> "internal.secret" in the working directory).
+std::string default_internal_secret_file(const std::string& data_dir);
+
+struct DefaultSecret {
+  std::string secret;
+  bool created = false;  // this call made the file (false: it existed, or another role won the race)
+};
+
+// Reads `path`, or creates it (32 random bytes from libsodium, hex, mode 0600)
+// when missing; concurrent callers end up with the same secret. Refuses a
+// file group/others may read or write, a non-regular file and a secret
+// shorter than 16 bytes (InvalidArgument with the reason and the path).
+Result<DefaultSecret> load_or_create_internal_secret(const std::string& path);
+
 // The server settings these options imply (host, port, threads, limits...).
 ServerConfig server_config_from(const ChirpdOptions& o);
 
