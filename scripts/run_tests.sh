@@ -62,7 +62,7 @@ fi
 if [ "${CHIRP_LONG:-0}" = 1 ] && [ -n "$tsan" ] && [ -d "$tsan" ]; then
   export TSAN_OPTIONS=${TSAN_OPTIONS:-suppressions=$repo/tests/tsan.supp:halt_on_error=1:second_deadlock_stack=1:history_size=4}
   run_ctest "$tsan" "tsan" -LE "no-sanitizer" -E "200 rounds|_NOT_BUILT" \
-    -R '^(engine: |freshness|resume|concurrency|crash: |api\.(http|chirpd)\.)'
+    -R '^(engine: |search: |freshness: |resume: |corruption: |reset: |concurrency: |ingest: |crash: |api\.(http|chirpd)\.)'
 fi
 
 # Line and branch coverage of storage/, engine/ and api/ from the sanitizer
