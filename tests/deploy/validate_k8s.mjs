@@ -10,7 +10,9 @@
 // 3. chirp's own rules: references between objects resolve (Services ->
 //    pods and ports, Ingress -> Service, ConfigMap / Secret / governing
 //    Service names), one writer per data folder, probes, resources, non-root,
-//    NetworkPolicies, image names, namespace.
+//    NetworkPolicies, image names, namespace; peer URLs resolved through
+//    their Service to the peer pod's internal listener (never a public
+//    port), and internal ports open only to peer pods.
 // Prints one line per problem and exits 1 if there is any.
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
@@ -219,6 +221,79 @@ for (const w of workloads) {
 for (const p of policies) for (const rule of p.spec.ingress ?? []) for (const from of rule.from ?? []) {
   if ((from.namespaceSelector || from.ipBlock) && p.spec.podSelector?.matchLabels?.['app.kubernetes.io/component'] !== 'gateway')
     problem(p, 'lets traffic from outside the namespace reach a pod other than the gateway');
+}
+
+// --- peer wiring: URL -> Service -> targetPort -> the peer's internal listener
+const envOf = (w) => {
+  const c = containers(w)[0] ?? {};
+  const e = {};
+  for (const ref of c.envFrom ?? []) Object.assign(e, (ref.configMapRef && named('ConfigMap', ref.configMapRef.name)?.data) ?? {});
+  for (const x of c.env ?? []) if (x.value !== undefined) e[x.name] = x.value;
+  return e;
+};
+// What chirpd binds: CHIRP_INTERNAL_LISTEN, or the CHIRP_LISTEN host with port + 1000.
+function internalListen(w) {
+  const e = envOf(w);
+  const m = /^(.*):(\d+)$/.exec(String(e.CHIRP_INTERNAL_LISTEN ?? e.CHIRP_LISTEN ?? ''));
+  if (!m) return null;
+  return { host: m[1], port: Number(m[2]) + (e.CHIRP_INTERNAL_LISTEN ? 0 : 1000) };
+}
+const portOfContainer = (w, t) => {
+  const cp = containerPorts(w).find((x) => x.name === t || x.containerPort === t);
+  return cp?.containerPort;
+};
+const peerRoles = { users: ['tweets', 'search'], tweets: ['users', 'search'] };
+for (const [role, port] of Object.entries(roles)) {
+  const w = named('StatefulSet', role);
+  if (!w) continue;
+  const env = envOf(w);
+  const il = internalListen(w);
+  if (!il) problem(w, 'cannot tell its internal listener');
+  else {
+    if (il.host !== '0.0.0.0') problem(w, `internal listener on ${il.host}: peer pods cannot reach it (use 0.0.0.0)`);
+    if (il.port === port) problem(w, `internal listener on the public port ${port}`);
+    if (portOfContainer(w, il.port) === undefined) problem(w, `internal port ${il.port} is not a declared containerPort`);
+  }
+  for (const [varName, peer] of [['CHIRP_USERS_URL', 'users'], ['CHIRP_TWEETS_URL', 'tweets']]) {
+    const url = env[varName];
+    const m = /^http:\/\/([^/:.]+)(?:\.[^/:]*)?:(\d+)\/?$/.exec(String(url ?? ''));
+    if (!m) { problem(w, `${varName} ${url} is not http://SERVICE:PORT`); continue; }
+    const svc = named('Service', m[1]);
+    if (!svc) { problem(w, `${varName} ${url}: no Service ${m[1]}`); continue; }
+    const target = named('StatefulSet', peer);
+    if (!target || !matches(svc.spec.selector, podLabels(target))) { problem(w, `${varName} ${url}: Service ${m[1]} does not select the ${peer} pods`); continue; }
+    const sp = (svc.spec.ports ?? []).find((x) => x.port === Number(m[2]));
+    if (!sp) { problem(w, `${varName} ${url}: Service ${m[1]} has no port ${m[2]}`); continue; }
+    const podPort = portOfContainer(target, sp.targetPort ?? sp.port);
+    const til = internalListen(target);
+    if (podPort === roles[peer]) problem(w, `${varName} ${url} reaches ${peer}'s public port ${podPort}: peers use its internal listener`);
+    else if (!til || podPort !== til.port) problem(w, `${varName} ${url} reaches ${peer} port ${podPort}, its internal listener is ${til?.port}`);
+  }
+}
+// Internal ports: open to the peer pods that read them, never to the gateway,
+// the ingress controller or anything outside the namespace.
+for (const [role, peers] of Object.entries(peerRoles)) {
+  const w = named('StatefulSet', role);
+  const il = w && internalListen(w);
+  if (!il) continue;
+  const allowedFrom = new Set();
+  for (const p of policies) {
+    if (!matches(p.spec.podSelector?.matchLabels, podLabels(w))) continue;
+    for (const rule of p.spec.ingress ?? []) {
+      const ports = rule.ports ?? [];
+      const hits = ports.length === 0 || ports.some((x) => x.port === il.port || x.port === 'internal');
+      if (!hits) continue;
+      if (!rule.from?.length) { problem(p, `lets anyone reach ${role}'s internal port ${il.port}`); continue; }
+      for (const from of rule.from) {
+        const comp = from.podSelector?.matchLabels?.['app.kubernetes.io/component'];
+        if (!from.podSelector || from.namespaceSelector || from.ipBlock || !peers.includes(comp))
+          problem(p, `lets ${JSON.stringify(from)} reach ${role}'s internal port ${il.port}: only ${peers} may`);
+        else allowedFrom.add(comp);
+      }
+    }
+  }
+  for (const peer of peers)
+    if (!allowedFrom.has(peer)) problem(w, `no NetworkPolicy lets ${peer} reach its internal port ${il.port}`);
 }
 
 const kinds = {};
