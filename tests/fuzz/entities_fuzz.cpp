@@ -7,6 +7,7 @@
 //   display range.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string_view>
 #include <vector>
@@ -16,9 +17,13 @@
 
 namespace {
 
-void check(bool ok) {
-  if (!ok) std::abort();
+// Aborts (a libFuzzer finding) naming the property that failed.
+void check_at(bool ok, const char* what, int line) {
+  if (ok) return;
+  std::fprintf(stderr, "property failed at %s:%d: %s\n", __FILE__, line, what);
+  std::abort();
 }
+#define check(cond) check_at((cond), #cond, __LINE__)
 
 void check_entities(const std::vector<chirp::text::Entity>& list, int code_points) {
   int last_end = 0;

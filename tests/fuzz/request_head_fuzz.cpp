@@ -7,6 +7,7 @@
 // - head_without_header leaves no header of that name behind.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
@@ -15,9 +16,13 @@
 
 namespace {
 
-void check(bool ok) {
-  if (!ok) std::abort();
+// Aborts (a libFuzzer finding) naming the property that failed.
+void check_at(bool ok, const char* what, int line) {
+  if (ok) return;
+  std::fprintf(stderr, "property failed at %s:%d: %s\n", __FILE__, line, what);
+  std::abort();
 }
+#define check(cond) check_at((cond), #cond, __LINE__)
 
 bool inside(std::string_view part, std::string_view whole) {
   return part.empty() || (part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size());
