@@ -66,7 +66,7 @@ if [ "${CHIRP_LONG:-0}" = 1 ] && [ -n "$tsan" ] && [ -d "$tsan" ]; then
   # handler..." reads the ostringstream behind its spdlog sink (s.log.str())
   # while a server thread may still write the access line into it.
   run_ctest "$tsan" "tsan" -LE "no-sanitizer" -E "200 rounds|_NOT_BUILT|an exception in a handler" \
-    -R '^(engine: |search: |freshness: |resume: |corruption: |reset: |concurrency: |ingest: |crash: |api\.(http|chirpd)\.)'
+    -R '^(engine:|search:|freshness:|resume:|corruption:|reset:|concurrency:|ingest:|crash:|api\.(http|chirpd)\.)'
 fi
 
 # Line and branch coverage of storage/, engine/ and api/ from the sanitizer
