@@ -20,6 +20,12 @@ using chirp::storage::lmdb_status;
 using chirp::storage::WriteTxn;
 using chirp::testing::TempDir;
 
+TEST_CASE("status codes have stable names for logs", "[errors]") {
+  CHECK(std::string(chirp::code_name(chirp::Code::kNotFound)) == "not_found");
+  CHECK(std::string(chirp::code_name(chirp::Code::kStorageFull)) == "storage_full");
+  CHECK(std::string(chirp::code_name(chirp::Code::kOk)) == "ok");
+}
+
 TEST_CASE("lmdb_status maps LMDB and errno codes to domain codes", "[errors]") {
   CHECK(lmdb_status(MDB_SUCCESS, "x").ok());
   CHECK(lmdb_status(MDB_NOTFOUND, "get").code() == Code::kNotFound);
