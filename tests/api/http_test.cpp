@@ -2,9 +2,10 @@
 // chosen by the kernel), driven with libcurl and raw sockets.
 #include <catch2/catch.hpp>
 #include <rapidjson/document.h>
-#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -77,7 +78,14 @@ RouteTable test_table() {
 
 struct TestServer {
   std::string dir;
-  std::ostringstream log;
+  // The access log, read by tests while server threads may still write to it:
+  // the ring buffer sink copies its lines out under its own lock.
+  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> log = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(256);
+  std::string log_text() const {
+    std::string out;
+    for (const std::string& line : log->last_formatted()) out += line;
+    return out;
+  }
   std::unique_ptr<Server> server;
   int port = 0;
 
@@ -105,7 +113,7 @@ struct TestServer {
       return chirp::Status::Unauthorized("invalid token");
     };
     if (tweak) tweak(c);
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
+    auto sink = log;
     c.logger = std::make_shared<spdlog::logger>("test.access", sink);
     server = std::make_unique<Server>(c, std::vector<RouteTable>{test_table()});
     auto s = server->start();
@@ -266,7 +274,12 @@ TEST_CASE("an exception in a handler is a generic 500, logged with the request i
   check_error(r, 500, "internal");
   CHECK(r.body.find("secret") == std::string::npos);
   CHECK(r.body.find("mdb") == std::string::npos);
-  std::string log = s.log.str();
+  // The access-log line is written after the reply is sent: wait for it.
+  std::string log = s.log_text();
+  for (int i = 0; i < 500 && log.find("data.mdb is corrupt") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    log = s.log_text();
+  }
   CHECK(log.find(r.header("x-request-id")) != std::string::npos);
   CHECK(log.find("data.mdb is corrupt") != std::string::npos);
 }
