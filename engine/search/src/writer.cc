@@ -123,7 +123,9 @@ void SearchIndex::Impl::writer_loop() {
     return true;
   };
 
-  auto do_reset = [&] {
+  // Reset and bulk swap both drop what is written but uncommitted and close
+  // the disk index before replacing its folder...
+  auto close_disk = [&] {
     written.clear();
     written_bytes = 0;
     deadline = Clock::time_point::max();
@@ -132,12 +134,14 @@ void SearchIndex::Impl::writer_loop() {
     } catch (const Xapian::Error&) {
     }
     wdb.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
+  };
+  // ...then reopen it and publish the new state: readers recreate their
+  // handles (epoch), the queue's accounting starts over, waiters wake.
+  auto reopen_and_publish = [&](Status st, const char* what) {
     bool fresh = false;
-    Status st = open_disk(&fresh);
-    if (!st.ok()) spdlog::error("search index reset failed: {}", st.message());
-    allocator = DocidAllocator();  // the ingest path already reset its copy
+    Status opened = open_disk(&fresh);
+    if (st.ok()) st = opened;
+    if (!st.ok()) spdlog::error("search index {} failed: {}", what, st.message());
     attach_spelling();
     {
       std::lock_guard lk(mem_mu);
@@ -151,17 +155,18 @@ void SearchIndex::Impl::writer_loop() {
     ++resets_done;
   };
 
+  auto do_reset = [&] {
+    close_disk();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    allocator = DocidAllocator();  // the ingest path already reset its copy
+    reopen_and_publish(Status::Ok(), "reset");
+  };
+
   // Bulk load: the folder `merged` (complete, committed, with its last_seq)
   // replaces the disk index. Readers see it through the epoch bump.
   auto do_swap = [&](const std::string& merged) {
-    written.clear();
-    written_bytes = 0;
-    deadline = Clock::time_point::max();
-    try {
-      wdb->close();
-    } catch (const Xapian::Error&) {
-    }
-    wdb.reset();
+    close_disk();
     namespace fs = std::filesystem;
     std::error_code ec;
     const std::string old = dir + ".old";
@@ -180,21 +185,7 @@ void SearchIndex::Impl::writer_loop() {
     }
     sync_dir(fs::path(dir).parent_path().string());
     fs::remove_all(old, ec);
-    bool fresh = false;
-    Status opened = open_disk(&fresh);
-    if (st.ok()) st = opened;
-    if (!st.ok()) spdlog::error("search index bulk swap failed: {}", st.message());
-    attach_spelling();
-    {
-      std::lock_guard lk(mem_mu);
-      ++mem.epoch;
-      ++mem.committed_gen;
-    }
-    std::lock_guard lk(queue_mu);
-    writer_status = st;
-    uncommitted = 0;
-    uncommitted_bytes = 0;
-    ++resets_done;
+    reopen_and_publish(st, "bulk swap");
   };
 
   std::unique_lock lk(queue_mu);
