@@ -119,6 +119,10 @@ uint64_t SearchIndex::last_applied_seq() const { return impl_->committed_seq; }
 uint64_t SearchIndex::searchable_seq() const { return impl_->searchable_seq; }
 bool SearchIndex::needs_rebuild() const { return impl_->needs_rebuild; }
 uint64_t SearchIndex::doc_count() const { return impl_->committed_docs; }
+Status SearchIndex::writer_health() const {
+  std::lock_guard lk(impl_->queue_mu);
+  return impl_->writer_status;
+}
 
 Status SearchIndex::apply(std::vector<IndexOp> ops) {
   Impl& d = *impl_;

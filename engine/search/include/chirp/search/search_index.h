@@ -71,6 +71,9 @@ class SearchIndex {
   uint64_t searchable_seq() const;    // applied and visible to search
   bool needs_rebuild() const;         // Open found no usable index: replay from seq 0
   uint64_t doc_count() const;         // committed documents
+  // The disk writer's last commit error; Ok once a commit succeeds again
+  // (readiness: /ready answers 503 while the index cannot commit).
+  Status writer_health() const;
 
   // Drops every document and the stored seq (for a full rebuild from seq 0).
   Status reset();
