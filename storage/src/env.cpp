@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <mutex>
 
+#include "chirp/storage/faults.h"
+
 namespace chirp::storage {
 
 Status lmdb_status(int rc, std::string_view what) {
@@ -22,6 +24,33 @@ Status lmdb_status(int rc, std::string_view what) {
     default: return Status::Internal(msg);
   }
 }
+
+namespace {
+
+// An injected fault (faults.h) or the real LMDB call.
+template <typename F>
+int call(faults::Call c, F&& real) {
+  if (int rc = faults::take(c)) return rc;
+  return real();
+}
+
+// The Env of a transaction (set as the LMDB environment's user context).
+Env* env_of(MDB_txn* txn) {
+  return txn ? static_cast<Env*>(mdb_env_get_userctx(mdb_txn_env(txn))) : nullptr;
+}
+
+// lmdb_status, and a full map or disk remembered by the Env (grow(), write_health()).
+Status txn_status(MDB_txn* txn, int rc, std::string_view what) {
+  Status s = lmdb_status(rc, what);
+  if (s.code() == Code::kStorageFull)
+    if (Env* env = env_of(txn)) {
+      if (rc == MDB_MAP_FULL) env->note_map_full();
+      env->note_write(s);
+    }
+  return s;
+}
+
+}  // namespace
 
 // ---- Env -------------------------------------------------------------------
 
@@ -40,7 +69,7 @@ Result<std::unique_ptr<Env>> Env::open(const EnvOptions& options) {
   if (rc) return lmdb_status(rc, "mdb_env_set_mapsize");
   unsigned flags = MDB_NOSUBDIR * 0;  // a folder holding data.mdb + lock.mdb
   if (!options.durable) flags |= MDB_NOSYNC;
-  rc = mdb_env_open(env->env_, options.path.c_str(), flags, 0644);
+  rc = call(faults::Call::kEnvOpen, [&] { return mdb_env_open(env->env_, options.path.c_str(), flags, 0644); });
   if (rc) {
     Status s = lmdb_status(rc, "cannot open LMDB environment at " + options.path);
     mdb_env_close(env->env_);
@@ -51,6 +80,7 @@ Result<std::unique_ptr<Env>> Env::open(const EnvOptions& options) {
   MDB_envinfo info;
   mdb_env_info(env->env_, &info);
   env->map_size_ = info.me_mapsize;
+  mdb_env_set_userctx(env->env_, env.get());
   int dead = 0;
   mdb_reader_check(env->env_, &dead);  // clear slots of crashed processes
   return env;
@@ -64,13 +94,18 @@ Result<Table> Env::open_table(const char* name, unsigned flags) {
   WriteTxn txn(*this);
   if (!txn.status().ok()) return txn.status();
   MDB_dbi dbi;
-  int rc = mdb_dbi_open(txn.raw(), name, flags | MDB_CREATE, &dbi);
-  if (rc) return lmdb_status(rc, std::string("open table ") + name);
+  int rc = call(faults::Call::kTableOpen, [&] { return mdb_dbi_open(txn.raw(), name, flags | MDB_CREATE, &dbi); });
+  if (rc) return txn_status(txn.raw(), rc, std::string("open table ") + name);
   CHIRP_RETURN_IF_ERROR(txn.commit());
   return Table{dbi, name};
 }
 
 bool Env::grow() {
+  if (!map_full_seen_.exchange(false)) return false;  // the disk, not the map, is full
+  return grow_now();
+}
+
+bool Env::grow_now() {
   if (map_size_ >= options_.max_map_size) return false;
   uint64_t next = std::min<uint64_t>(map_size_ * 2, options_.max_map_size);
   std::unique_lock<std::shared_mutex> lock(resize_gate_);
@@ -79,20 +114,32 @@ bool Env::grow() {
   return true;
 }
 
+Status Env::write_health() const {
+  std::lock_guard<std::mutex> lock(health_mu_);
+  return write_health_;
+}
+
+void Env::note_write(const Status& s) {
+  std::lock_guard<std::mutex> lock(health_mu_);
+  write_health_ = s;
+}
+
 Status Env::copy_to(const std::string& folder, bool compact) const {
   std::error_code ec;
   std::filesystem::create_directories(folder, ec);
   if (ec) return Status::Internal("cannot create " + folder + ": " + ec.message());
   if (!std::filesystem::is_empty(folder, ec))
     return Status::InvalidArgument("destination is not empty: " + folder);
-  int rc = mdb_env_copy2(env_, folder.c_str(), compact ? MDB_CP_COMPACT : 0);
+  int rc = call(faults::Call::kCopy, [&] { return mdb_env_copy2(env_, folder.c_str(), compact ? MDB_CP_COMPACT : 0); });
   return lmdb_status(rc, "copy to " + folder);
 }
 
 // ---- transactions ----------------------------------------------------------
 
 ReadTxn::ReadTxn(Env& env) : gate_(env.resize_gate()) {
-  status_ = lmdb_status(mdb_txn_begin(env.raw(), nullptr, MDB_RDONLY, &txn_), "begin read");
+  status_ = lmdb_status(
+      call(faults::Call::kReadBegin, [&] { return mdb_txn_begin(env.raw(), nullptr, MDB_RDONLY, &txn_); }),
+      "begin read");
   if (!status_.ok()) txn_ = nullptr;
 }
 
@@ -100,10 +147,14 @@ ReadTxn::~ReadTxn() {
   if (txn_) mdb_txn_abort(txn_);
 }
 
-WriteTxn::WriteTxn(Env& env, WriteTxn* parent) {
-  status_ = lmdb_status(
-      mdb_txn_begin(env.raw(), parent ? parent->raw() : nullptr, 0, &txn_), "begin write");
-  if (!status_.ok()) txn_ = nullptr;
+WriteTxn::WriteTxn(Env& env, WriteTxn* parent) : env_(env), top_level_(parent == nullptr) {
+  status_ = lmdb_status(call(faults::Call::kWriteBegin,
+                             [&] { return mdb_txn_begin(env.raw(), parent ? parent->raw() : nullptr, 0, &txn_); }),
+                        "begin write");
+  if (!status_.ok()) {
+    txn_ = nullptr;
+    if (top_level_) env_.note_write(status_);
+  }
 }
 
 WriteTxn::~WriteTxn() { abort(); }
@@ -122,14 +173,22 @@ bool file_system_nearly_full(const char* path) {
 Status WriteTxn::commit() {
   if (!txn_) return status_.ok() ? Status::Internal("commit of a finished transaction") : status_;
   MDB_env* env = mdb_txn_env(txn_);
-  int rc = mdb_txn_commit(txn_);
+  int rc = faults::take(faults::Call::kCommit);
+  if (rc != 0)
+    mdb_txn_abort(txn_);  // an injected failure ends the transaction as a real one does
+  else
+    rc = mdb_txn_commit(txn_);
   txn_ = nullptr;  // commit frees the handle, even when it fails
+  if (rc == MDB_MAP_FULL) env_.note_map_full();
+  Status s = lmdb_status(rc, "commit");
   if (rc == EIO) {
     const char* path = nullptr;
     if (mdb_env_get_path(env, &path) == MDB_SUCCESS && file_system_nearly_full(path))
-      return Status::StorageFull(std::string("commit: the disk is full (") + mdb_strerror(rc) + ")");
+      s = Status::StorageFull(std::string("commit: the disk is full (") + mdb_strerror(rc) + ")");
   }
-  return lmdb_status(rc, "commit");
+  // A nested commit only moves changes into its parent: the disk answers at the top.
+  if (top_level_ || s.code() == Code::kStorageFull) env_.note_write(s);
+  return s;
 }
 
 void WriteTxn::abort() {
@@ -141,7 +200,7 @@ void WriteTxn::abort() {
 
 Status get(MDB_txn* txn, const Table& t, std::string_view key, std::string_view* out) {
   MDB_val k = to_val(key), v;
-  int rc = mdb_get(txn, t.dbi, &k, &v);
+  int rc = call(faults::Call::kGet, [&] { return mdb_get(txn, t.dbi, &k, &v); });
   if (rc == MDB_NOTFOUND) return Status::NotFound(t.name);
   if (rc) return lmdb_status(rc, t.name);
   *out = from_val(v);
@@ -151,15 +210,15 @@ Status get(MDB_txn* txn, const Table& t, std::string_view key, std::string_view*
 Status put(MDB_txn* txn, const Table& t, std::string_view key, std::string_view value,
            unsigned flags) {
   MDB_val k = to_val(key), v = to_val(value);
-  return lmdb_status(mdb_put(txn, t.dbi, &k, &v, flags), t.name);
+  return txn_status(txn, call(faults::Call::kPut, [&] { return mdb_put(txn, t.dbi, &k, &v, flags); }), t.name);
 }
 
 Status del(MDB_txn* txn, const Table& t, std::string_view key, bool* existed) {
   MDB_val k = to_val(key);
-  int rc = mdb_del(txn, t.dbi, &k, nullptr);
+  int rc = call(faults::Call::kDel, [&] { return mdb_del(txn, t.dbi, &k, nullptr); });
   if (existed) *existed = (rc == MDB_SUCCESS);
   if (rc == MDB_NOTFOUND) return Status::Ok();
-  return lmdb_status(rc, t.name);
+  return txn_status(txn, rc, t.name);
 }
 
 uint64_t entry_count(MDB_txn* txn, const Table& t) {
@@ -171,7 +230,7 @@ uint64_t entry_count(MDB_txn* txn, const Table& t) {
 // ---- Cursor ----------------------------------------------------------------
 
 Cursor::Cursor(MDB_txn* txn, const Table& t) {
-  status_ = lmdb_status(mdb_cursor_open(txn, t.dbi, &cur_), "cursor");
+  status_ = lmdb_status(call(faults::Call::kCursorOpen, [&] { return mdb_cursor_open(txn, t.dbi, &cur_); }), "cursor");
   if (!status_.ok()) cur_ = nullptr;
 }
 
@@ -182,7 +241,7 @@ Cursor::~Cursor() {
 bool Cursor::op(MDB_cursor_op o, std::string_view seek_key) {
   if (!cur_) return false;
   if (o == MDB_SET_RANGE) k_ = to_val(seek_key);
-  int rc = mdb_cursor_get(cur_, &k_, &v_, o);
+  int rc = call(faults::Call::kCursorGet, [&] { return mdb_cursor_get(cur_, &k_, &v_, o); });
   if (rc == MDB_NOTFOUND) return false;
   if (rc) {
     status_ = lmdb_status(rc, "cursor");
@@ -219,7 +278,8 @@ bool Cursor::seek_last_with_prefix(std::string_view prefix) {
 
 Status Cursor::del_current() {
   if (!cur_) return status_;
-  return lmdb_status(mdb_cursor_del(cur_, 0), "cursor del");
+  return txn_status(mdb_cursor_txn(cur_), call(faults::Call::kCursorDel, [&] { return mdb_cursor_del(cur_, 0); }),
+                    "cursor del");
 }
 
 }  // namespace chirp::storage

@@ -76,9 +76,9 @@ TEST_CASE("Env: table slots, map growth and copies have clear limits", "[errors]
   REQUIRE_FALSE(third.ok());
   CHECK(third.status().message().find("open table three") != std::string::npos);
 
-  CHECK(e.grow());                      // 1 MiB -> 2 MiB, the limit
+  CHECK(e.grow_now());                  // 1 MiB -> 2 MiB, the limit
   CHECK(e.map_size() == (1ull << 21));
-  CHECK_FALSE(e.grow());                // already at max_map_size
+  CHECK_FALSE(e.grow_now());            // already at max_map_size
 
   // A copy needs an empty destination that can be a folder.
   const std::string full = dir.sub("full");

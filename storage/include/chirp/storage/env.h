@@ -12,15 +12,17 @@
 // - Only one WriteTxn exists at a time (LMDB serialises writers); chirp routes
 //   every write through the engine's group-commit writer thread.
 // Growth: the map starts at Options::map_size and may double up to
-// Options::max_map_size. Growing needs every read transaction of this process to
-// have ended, so ReadTxn holds a shared "resize gate" and Env::grow() takes it
-// exclusively.
+// Options::max_map_size, when the map (not the disk) is full. Growing needs
+// every read transaction of this process to have ended, so ReadTxn holds a
+// shared "resize gate" and Env::grow() takes it exclusively.
 #pragma once
 
 #include <lmdb.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -81,6 +83,8 @@ class WriteTxn {
   void abort();
 
  private:
+  Env& env_;
+  bool top_level_;
   MDB_txn* txn_ = nullptr;
   Status status_;
 };
@@ -95,9 +99,26 @@ class Env {
   // Opens (creating if needed) a named key space. Call before concurrent use.
   Result<Table> open_table(const char* name, unsigned flags = 0);
 
-  // Doubles the map size (bounded by max_map_size). Waits for readers to finish.
-  // Must not be called while a write transaction is open. False if at the limit.
+  // Doubles the map size (bounded by max_map_size) if an LMDB call answered
+  // MDB_MAP_FULL since the last growth; false otherwise or at the limit. A
+  // full disk reads StorageFull too (ENOSPC, EDQUOT, EIO on a nearly full
+  // file system) and growing cannot help it: a writer retrying after each
+  // growth would double the map's reserved address space up to max_map_size
+  // (1 TiB) before giving up, and the next commit records that size in the
+  // data file. Waits for readers to finish; must not be called while a write
+  // transaction is open.
   bool grow();
+  // Doubles the map size now, full or not (tools, tests). False at the limit.
+  bool grow_now();
+  // Called by the storage layer when LMDB answers MDB_MAP_FULL.
+  void note_map_full() { map_full_seen_.store(true); }
+
+  // Whether writes reach the disk: the failure of the last top-level write
+  // transaction that failed in the storage layer (begin, a full map or disk,
+  // commit), Ok once a top-level commit succeeds again. Failures of an
+  // operation's own rules never show here. (GET /ready reads it.)
+  Status write_health() const;
+  void note_write(const Status& s);
   uint64_t map_size() const { return map_size_; }
   const EnvOptions& options() const { return options_; }
   MDB_env* raw() const { return env_; }
@@ -113,6 +134,9 @@ class Env {
   EnvOptions options_;
   uint64_t map_size_ = 0;
   std::shared_mutex resize_gate_;
+  std::atomic<bool> map_full_seen_{false};
+  mutable std::mutex health_mu_;
+  Status write_health_;  // guarded by health_mu_
 };
 
 // ---- small typed helpers over raw LMDB calls ----------------------------------
