@@ -1,4 +1,9 @@
 // Engine: posting, reading, deleting and liking tweets.
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "chirp/engine/engine.h"
 #include "chirp/storage/keys.h"
 #include "chirp/storage/tables.h"
@@ -60,38 +65,44 @@ Status insert_tweet(WriteContext& ctx, TweetRecord& t, UserRecord& author,
 }
 }  // namespace
 
-Result<Tweet> Engine::post_tweet(uint64_t author_id, std::string_view text,
-                                 std::optional<uint64_t> in_reply_to,
-                                 std::string_view idempotency_key) {
-  if (idempotency_key.size() > kMaxIdempotencyKey)
-    return Status::InvalidArgument("Idempotency-Key is longer than 128 bytes");
-  text::Entities entities;
-  CHIRP_RETURN_IF_ERROR(check_tweet_text(text, &entities));
-  const auto entity_records = to_entity_records(entities);
+namespace {
+// What a post needs once the caller's buffers are gone (the asynchronous path
+// returns before the write runs).
+struct PostInput {
+  uint64_t author_id = 0;
+  std::string text;
+  std::optional<uint64_t> in_reply_to;
+  std::string idempotency_key;
+  std::vector<storage::EntityRecord> entities;
+  uint64_t tweet_id = 0;  // set by the operation: the new tweet, or the first one for a retried key
+};
 
-  uint64_t tweet_id = 0;
-  Status s = writer_->run([&](WriteContext& ctx) -> Status {
+// The write of a post. Pure in the transaction (it may run more than once);
+// it only records the id it settled on in `in`.
+GroupCommitWriter::Op post_op(const std::shared_ptr<PostInput>& in) {
+  return [in](WriteContext& ctx) -> Status {
     const auto& st = ctx.store;
+    const uint64_t author_id = in->author_id;
     UserRecord author;
     CHIRP_RETURN_IF_ERROR(load_user(ctx, author_id, &author));
-    if (!idempotency_key.empty()) {
+    if (!in->idempotency_key.empty()) {
       storage::IdempotencyRecord seen;
-      if (st.idempotency.get(ctx.txn, author_id, idempotency_key, &seen).ok() &&
+      if (st.idempotency.get(ctx.txn, author_id, in->idempotency_key, &seen).ok() &&
           st.tweets.contains(ctx.txn, seen.tweet_id)) {
-        tweet_id = seen.tweet_id;
+        in->tweet_id = seen.tweet_id;
         return Status::Ok();
       }
     }
     TweetRecord t;
     t.id = ctx.new_id();
     t.author_id = author_id;
-    t.text = std::string(text);
+    t.text = in->text;
     t.created_at_ms = ctx.now_ms;
-    t.entities = entity_records;
+    t.entities = in->entities;
     std::string reply_username;
-    if (in_reply_to) {
+    if (in->in_reply_to) {
       TweetRecord parent;
-      Status ps = st.tweets.get(ctx.txn, *in_reply_to, &parent);
+      Status ps = st.tweets.get(ctx.txn, *in->in_reply_to, &parent);
       if (ps.code() == Code::kNotFound) return Status::Unprocessable("in_reply_to: no such tweet");
       CHIRP_RETURN_IF_ERROR(ps);
       t.in_reply_to_id = parent.id;
@@ -103,14 +114,55 @@ Result<Tweet> Engine::post_tweet(uint64_t author_id, std::string_view text,
         reply_username = parent_author.username;
     }
     CHIRP_RETURN_IF_ERROR(insert_tweet(ctx, t, author, reply_username));
-    if (!idempotency_key.empty())
-      CHIRP_RETURN_IF_ERROR(st.idempotency.put(ctx.txn, author_id, idempotency_key,
+    if (!in->idempotency_key.empty())
+      CHIRP_RETURN_IF_ERROR(st.idempotency.put(ctx.txn, author_id, in->idempotency_key,
                                                storage::IdempotencyRecord{t.id, ctx.now_ms}));
-    tweet_id = t.id;
+    in->tweet_id = t.id;
     return Status::Ok();
-  });
+  };
+}
+
+// Checks what can be checked before the write; the input of post_op.
+Result<std::shared_ptr<PostInput>> prepare_post(uint64_t author_id, std::string_view text,
+                                                std::optional<uint64_t> in_reply_to,
+                                                std::string_view idempotency_key) {
+  if (idempotency_key.size() > kMaxIdempotencyKey)
+    return Status::InvalidArgument("Idempotency-Key is longer than 128 bytes");
+  text::Entities entities;
+  CHIRP_RETURN_IF_ERROR(check_tweet_text(text, &entities));
+  auto in = std::make_shared<PostInput>();
+  in->author_id = author_id;
+  in->text = std::string(text);
+  in->in_reply_to = in_reply_to;
+  in->idempotency_key = std::string(idempotency_key);
+  in->entities = to_entity_records(entities);
+  return in;
+}
+}  // namespace
+
+Result<Tweet> Engine::post_tweet(uint64_t author_id, std::string_view text,
+                                 std::optional<uint64_t> in_reply_to,
+                                 std::string_view idempotency_key) {
+  auto in = prepare_post(author_id, text, in_reply_to, idempotency_key);
+  if (!in.ok()) return in.status();
+  std::shared_ptr<PostInput> input = std::move(in.value());
+  Status s = writer_->run(post_op(input));
   if (!s.ok()) return s;
-  return get_tweet(tweet_id);
+  return get_tweet(input->tweet_id);
+}
+
+void Engine::post_tweet_async(uint64_t author_id, std::string_view text,
+                              std::optional<uint64_t> in_reply_to, std::string_view idempotency_key,
+                              PostDone done) {
+  auto in = prepare_post(author_id, text, in_reply_to, idempotency_key);
+  if (!in.ok()) return done(in.status());
+  std::shared_ptr<PostInput> input = std::move(in.value());
+  writer_->submit(post_op(input), [this, input, done = std::move(done)](Status s) {
+    if (!s.ok()) return done(s);
+    // Read back like post_tweet does (the author's name, counts), on the
+    // completion thread: the writer is already on its next commit.
+    done(get_tweet(input->tweet_id));
+  });
 }
 
 Result<Tweet> Engine::get_tweet(uint64_t tweet_id) const {

@@ -40,6 +40,7 @@ GroupCommitWriter::GroupCommitWriter(storage::Store& store, unsigned node_id)
     committed_seq_ = store_.changes.last_id(txn.raw());
     next_seq_ = committed_seq_ + 1;
   }
+  completer_ = std::thread([this] { complete_loop(); });
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -49,17 +50,61 @@ GroupCommitWriter::~GroupCommitWriter() {
     stopping_ = true;
   }
   queue_cv_.notify_all();
-  thread_.join();
+  thread_.join();  // commits what is queued; its completions are then queued
+  {
+    std::lock_guard<std::mutex> lock(done_mu_);
+    writer_exited_ = true;
+  }
+  done_q_cv_.notify_all();
+  completer_.join();  // runs every completion left
 }
 
 Status GroupCommitWriter::run(Op op) {
-  Pending p{std::move(op), Status::Ok(), false};
+  Pending p{std::move(op), Status::Ok(), false, {}};
   std::unique_lock<std::mutex> lock(mu_);
   if (stopping_) return Status::Unavailable("shutting down");
   queue_.push_back(&p);
   queue_cv_.notify_one();
   done_cv_.wait(lock, [&] { return p.done; });
   return p.result;
+}
+
+void GroupCommitWriter::submit(Op op, Done done) {
+  auto* p = new Pending{std::move(op), Status::Ok(), false, std::move(done)};
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!stopping_) {
+      queue_.push_back(p);
+      queue_cv_.notify_one();
+      return;
+    }
+  }
+  Done d = std::move(p->on_done);
+  delete p;
+  d(Status::Unavailable("shutting down"));
+}
+
+void GroupCommitWriter::complete_loop() {
+  for (;;) {
+    std::deque<Pending*> batch;
+    {
+      std::unique_lock<std::mutex> lock(done_mu_);
+      done_q_cv_.wait(lock, [&] { return writer_exited_ || !completions_.empty(); });
+      if (completions_.empty()) return;  // the writer is gone and all ran
+      batch.swap(completions_);
+    }
+    for (Pending* p : batch) {
+      // A completion must not stop the others: an exception is logged and dropped.
+      try {
+        p->on_done(p->result);
+      } catch (const std::exception& e) {
+        spdlog::error("write completion threw: {}", e.what());
+      } catch (...) {
+        spdlog::error("write completion threw");
+      }
+      delete p;
+    }
+  }
 }
 
 uint64_t GroupCommitWriter::last_committed_seq() const {
@@ -102,14 +147,28 @@ void GroupCommitWriter::loop() {
     commit_group(group);
     last_commit = std::chrono::steady_clock::now() - started;
     last_group = group.size();
+    // Asynchronous operations go to the completion thread once the committed
+    // sequence has moved; collected first, because after the lock below the
+    // blocking ones' Pending (on their callers' stacks) may be gone.
+    std::deque<Pending*> async_done;
+    for (Pending* p : group)
+      if (p->on_done) async_done.push_back(p);
     {
       std::lock_guard<std::mutex> lock(mu_);
-      for (Pending* p : group) p->done = true;
+      for (Pending* p : group)
+        if (!p->on_done) p->done = true;
       committed_seq_ = next_seq_ - 1;
     }
     group.clear();
     done_cv_.notify_all();
     seq_cv_.notify_all();
+    if (!async_done.empty()) {
+      {
+        std::lock_guard<std::mutex> lock(done_mu_);
+        for (Pending* p : async_done) completions_.push_back(p);
+      }
+      done_q_cv_.notify_one();
+    }
   }
 }
 

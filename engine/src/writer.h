@@ -1,7 +1,8 @@
 // GroupCommitWriter: the single thread that writes to LMDB.
 //
-// Callers hand it an operation and block until the commit holding it is
-// durable. Operations queued while a commit is in flight are run together in
+// Callers hand it an operation and either block until the commit holding it
+// is durable (run) or return at once and are called back once it is
+// (submit). Operations queued while a commit is in flight are run together in
 // the next transaction; one durable commit covers the whole group. They first
 // run directly in that transaction; if one fails, the attempt is aborted and
 // the group runs again with each operation inside a nested child transaction,
@@ -15,6 +16,12 @@
 //
 // Operations must be pure functions of the transaction: they may run more than
 // once (after a map growth) and must not touch anything outside it.
+//
+// Completions of submit() run on a separate completion thread, in commit
+// order, after the commit's fsync: the writer thread starts the next commit
+// while they run (they may read the store, build and send replies). Each runs
+// exactly once, also for operations still queued at shutdown (the destructor
+// commits them first) and for those refused after it began (Unavailable).
 #pragma once
 
 #include <chrono>
@@ -53,11 +60,16 @@ class WriteContext {
 class GroupCommitWriter {
  public:
   using Op = std::function<Status(WriteContext&)>;
+  using Done = std::function<void(Status)>;
   GroupCommitWriter(storage::Store& store, unsigned node_id);
   ~GroupCommitWriter();  // finishes queued operations, then stops
 
   // Runs `op` and returns once its effects are durable (or why they are not).
   Status run(Op op);
+  // Queues `op` and returns at once; `done` is called with its result, once,
+  // on the completion thread after the commit holding it is durable (or on
+  // the caller's thread, before submit returns, if the writer is stopping).
+  void submit(Op op, Done done);
 
   uint64_t last_committed_seq() const;
   uint64_t wait_for_change(uint64_t after, std::chrono::milliseconds timeout) const;
@@ -67,8 +79,10 @@ class GroupCommitWriter {
     Op op;
     Status result;
     bool done = false;
+    Done on_done;  // set for submit(): owned by the queues, deleted after it ran
   };
   void loop();
+  void complete_loop();
   void commit_group(std::vector<Pending*>& group);
   Status try_group(std::vector<Pending*>& group, uint64_t* next_seq, bool isolate,
                    bool* op_failed);
@@ -85,6 +99,13 @@ class GroupCommitWriter {
   bool stopping_ = false;                 // guarded by mu_
   uint64_t committed_seq_ = 0;            // guarded by mu_
   std::thread thread_;
+
+  // Committed submit() operations waiting for their completion to run.
+  std::mutex done_mu_;
+  std::condition_variable done_q_cv_;
+  std::deque<Pending*> completions_;  // guarded by done_mu_
+  bool writer_exited_ = false;        // guarded by done_mu_
+  std::thread completer_;
 };
 
 }  // namespace chirp::engine

@@ -15,8 +15,8 @@
 #pragma once
 
 #include <chrono>
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -94,6 +94,15 @@ class Engine {
   Result<Tweet> post_tweet(uint64_t author_id, std::string_view text,
                            std::optional<uint64_t> in_reply_to = std::nullopt,
                            std::string_view idempotency_key = {});
+  // The same without waiting: returns once the post is queued for the next
+  // group commit. `done` gets the posted tweet (or why not) exactly once: on
+  // the caller's thread before this returns for a bad text or key, or while
+  // shutting down; otherwise on the writer's completion thread, only after
+  // the commit holding the tweet is durable. `done` must not block for long
+  // (it delays the completions of the posts committed with it).
+  using PostDone = std::function<void(Result<Tweet>)>;
+  void post_tweet_async(uint64_t author_id, std::string_view text, std::optional<uint64_t> in_reply_to,
+                        std::string_view idempotency_key, PostDone done);
   Result<Tweet> get_tweet(uint64_t tweet_id) const;
   // The tweet, only if `username` is its author (case-insensitive); else NotFound.
   Result<Tweet> get_tweet_of(std::string_view username, uint64_t tweet_id) const;
