@@ -6,6 +6,7 @@
 
 #include "chirp/api/services.h"
 #include "chirp/engine/engine.h"
+#include "chirp/engine/log_follower.h"
 
 namespace chirp::api {
 
@@ -22,19 +23,31 @@ Authenticator make_engine_authenticator(engine::Engine& e) {
   };
 }
 
-ReadinessCheck make_engine_readiness(engine::Engine& e, uint64_t max_lag) {
-  return [&e, max_lag]() {
+ReadinessCheck make_engine_readiness(engine::Engine& e, uint64_t max_lag,
+                                     std::vector<const engine::LogFollower*> peers) {
+  return [&e, max_lag, peers = std::move(peers)]() {
     ReadyReport r;
-    const uint64_t last = e.last_change_seq();
-    const uint64_t searchable = e.searchable_seq();
-    r.ready = e.search_ready(max_lag);
-    if (!r.ready) {
-      Status h = e.search_health();
-      r.reason = h.ok() ? "the search index is catching up" : "the search index is not healthy";
+    const engine::Engine::Health h = e.health();
+    const uint64_t lag = h.change_seq > h.searchable_seq ? h.change_seq - h.searchable_seq : 0;
+    // Reasons name the failing part and its code, never internal messages.
+    if (!h.storage.ok()) {
+      r.ready = false;
+      r.reason = std::string("storage cannot commit writes (") + code_name(h.storage.code()) + ")";
+    } else if (!h.search.ok()) {
+      r.ready = false;
+      r.reason = "the search index is not healthy";
+    } else if (e.options().search && lag > max_lag) {
+      r.ready = false;
+      r.reason = "the search index is catching up";
     }
-    r.fields = {{"change_seq", static_cast<int64_t>(last)},
-                {"searchable_seq", static_cast<int64_t>(searchable)},
-                {"index_lag", static_cast<int64_t>(last > searchable ? last - searchable : 0)}};
+    r.fields = {{"change_seq", static_cast<int64_t>(h.change_seq)},
+                {"searchable_seq", static_cast<int64_t>(h.searchable_seq)},
+                {"index_lag", static_cast<int64_t>(lag)}};
+    for (const engine::LogFollower* f : peers) {
+      if (f == nullptr) continue;
+      r.fields.emplace_back(f->log() + "_log_seq", static_cast<int64_t>(f->position()));
+      r.fields.emplace_back(f->log() + "_log_reachable", f->health().ok() ? 1 : 0);
+    }
     return r;
   };
 }

@@ -79,6 +79,29 @@ Result<std::vector<storage::ChangeRecord>> Engine::changes_after(uint64_t after,
 
 uint64_t Engine::last_change_seq() const { return writer_->last_committed_seq(); }
 
+Engine::Health Engine::health() const {
+  Health h;
+  h.storage = store_->env->write_health();
+  if (!h.storage.ok()) {
+    // Nothing else may write while the disk is refusing (a load balancer stops
+    // sending traffic to a server that is not ready), so probe it ourselves.
+    using namespace std::chrono;
+    const int64_t now = duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+    int64_t last = last_probe_ms_.load();
+    if (now - last >= 1000 && last_probe_ms_.compare_exchange_strong(last, now)) {
+      (void)writer_->run([](WriteContext& c) { return c.store.meta.put_u64(c.txn, "health_probe_ms", c.now_ms); });
+      h.storage = store_->env->write_health();
+    }
+  }
+  if (index_) {
+    h.search = feeder_->health();
+    if (h.search.ok()) h.search = index_->writer_health();
+  }
+  h.change_seq = last_change_seq();
+  h.searchable_seq = searchable_seq();
+  return h;
+}
+
 uint64_t Engine::wait_for_change(uint64_t after, std::chrono::milliseconds timeout) const {
   return writer_->wait_for_change(after, timeout);
 }

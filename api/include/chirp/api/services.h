@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "chirp/api/http.h"
 #include "chirp/api/route.h"
@@ -16,6 +17,7 @@
 
 namespace chirp::engine {
 class Engine;
+class LogFollower;
 }
 
 namespace chirp::api {
@@ -26,8 +28,15 @@ RouteTable make_search_table(engine::Engine& e);  // search, search/counts
 
 // Bearer token (or session cookie) -> Principal through engine.authenticate.
 Authenticator make_engine_authenticator(engine::Engine& e);
-// GET /ready: the search index open and at most `max_lag` changes behind.
-ReadinessCheck make_engine_readiness(engine::Engine& e, uint64_t max_lag = 10000);
+// GET /ready: 503 while LMDB writes cannot reach the disk (full disk or map,
+// failing commits), while the search index cannot commit or its feeder fails,
+// or while it is more than `max_lag` changes behind; else 200 with change_seq,
+// searchable_seq and index_lag. Split mode: `peers` (this role's followers of
+// other roles' logs) add <log>_log_seq and <log>_log_reachable (1/0) to the
+// body; an unreachable peer does not make the role unready (users and tweets
+// follow each other, so that would take both out of their Services).
+ReadinessCheck make_engine_readiness(engine::Engine& e, uint64_t max_lag = 10000,
+                                     std::vector<const engine::LogFollower*> peers = {});
 
 // ---- cookie session (web app) ----
 // Login with {"cookie":true} sets two cookies, both SameSite=Strict, Path=/:

@@ -14,6 +14,7 @@
 // messages are for people and never carry internals for kInternal.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -156,6 +157,21 @@ class Engine {
   uint64_t index_docs() const;
   uint64_t searchable_seq() const;  // every change up to it is searchable
   Status search_health() const;     // the feeder's last error, Ok when healthy
+
+  // ---- health (GET /ready) ----
+  struct Health {
+    // LMDB writes: Ok, or why the last write could not reach the disk (a full
+    // disk or map, a failing commit), until a write commits again.
+    Status storage;
+    // Ok without an index; else the feeder's or the index writer's last error
+    // (a failing Xapian commit), until it works again.
+    Status search;
+    uint64_t change_seq = 0;
+    uint64_t searchable_seq = 0;
+  };
+  // While writes fail, tries (at most once a second) one small durable write
+  // of its own, so a disk that has room again is seen without a client write.
+  Health health() const;
   // Commits the search index (tools call it before exiting).
   Status flush_search();
 
@@ -186,6 +202,7 @@ class Engine {
   std::unique_ptr<GroupCommitWriter> writer_;
   std::unique_ptr<search::SearchIndex> index_;
   std::unique_ptr<SearchFeeder> feeder_;
+  mutable std::atomic<int64_t> last_probe_ms_{0};  // health(): the last write probe
   Status start_search();
 };
 
