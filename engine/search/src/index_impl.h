@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include <xapian.h>
 
@@ -41,7 +42,7 @@ struct PendingDoc {
   TweetDocument tweet;  // to rebuild the memory index without committed tweets
 };
 
-// Applied-but-uncommitted state, guarded by mem_mu.
+// Applied-but-uncommitted state, guarded by mem_mu (memory_state.cc).
 struct MemoryState {
   Xapian::WritableDatabase db = Xapian::WritableDatabase(std::string(), Xapian::DB_BACKEND_INMEMORY);
   std::unordered_map<uint64_t, PendingDoc> upserts;  // tweet id -> latest pending upsert
@@ -53,9 +54,41 @@ struct MemoryState {
   // Committed tweets still in db. Deleting one from an InMemory database costs
   // a walk of every posting list it is in, so committed tweets are left there
   // (the merge drops them as duplicates of their disk copy) and the memory
-  // index is rebuilt from `upserts` once they outnumber the pending ones.
+  // index is rebuilt from `upserts` once the garbage outnumbers the pending ones.
   size_t stale = 0;
+
+  // The ingest path's changes (apply()); `doc` is the built document of `p`.
+  void upsert(uint64_t tweet_id, PendingDoc p, const Xapian::Document& doc);
+  void delete_tweet(uint64_t tweet_id, uint64_t seq);
+  void delete_user(uint64_t user_id, uint64_t seq);
+
+  // After a disk commit of `written`: their tweets leave `upserts` (their
+  // copies in db become stale), their deletes leave the filters. An emptied
+  // memory index starts afresh. True when db should be rebuilt (garbage()
+  // past max_stale and past the pending count, so rebuilds stay amortised).
+  bool evict_committed(const std::vector<WorkItem>& written, size_t max_stale);
+
+  // Slots of db that hold no pending tweet: stale copies of committed tweets
+  // and deleted documents (InMemory keeps a deleted document's slot and its
+  // terms' entries). Only a rebuild or an emptied index frees them. A tweet
+  // posted and deleted before a commit is never stale, so counting only
+  // `stale` let this grow without bound under steady post + delete traffic
+  // (issue 8: the soak's RssAnon doubled).
+  size_t garbage() const { return mem_added > upserts.size() ? mem_added - upserts.size() : 0; }
+
+  // Replaces db by `fresh`, built from `pending` (a copy of `upserts` taken
+  // earlier under mem_mu): tweets evicted or replaced since are dropped again.
+  void install_rebuilt(Xapian::WritableDatabase fresh, const std::vector<std::pair<uint64_t, PendingDoc>>& pending);
+
+  // Forgets everything applied (reset, or before a bulk swap): empty db, no
+  // pending tweets, no delete filters. committed_gen and epoch are kept.
+  void clear();
+  // A new empty db (InMemory never gives back deleted slots); the maps stay.
+  void empty_db();
 };
+
+// A fresh InMemory database holding `pending` (see MemoryState::install_rebuilt).
+Xapian::WritableDatabase build_memory_db(const std::vector<std::pair<uint64_t, PendingDoc>>& pending);
 
 // A read handle on the disk index, checked out by one search at a time.
 struct ReaderHandle {

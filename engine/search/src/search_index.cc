@@ -186,19 +186,13 @@ Status SearchIndex::apply(std::vector<IndexOp> ops) {
           const IndexOp& op = items[i].op;
           switch (op.kind) {
             case IndexOp::kUpsertTweet:
-              d.mem.db.replace_document(schema::id_term(op.id), docs[i]);
-              ++d.mem.mem_added;
-              d.mem.upserts[op.id] = PendingDoc{op.seq, items[i].docid, op.tweet};
+              d.mem.upsert(op.id, PendingDoc{op.seq, items[i].docid, op.tweet}, docs[i]);
               break;
             case IndexOp::kDeleteTweet:
-              d.mem.db.delete_document(schema::id_term(op.id));
-              d.mem.upserts.erase(op.id);
-              d.mem.deleted_tweets[op.id] = op.seq;
+              d.mem.delete_tweet(op.id, op.seq);
               break;
             case IndexOp::kDeleteUser:
-              d.mem.db.delete_document(schema::author_term(op.id));
-              std::erase_if(d.mem.upserts, [&](const auto& kv) { return kv.second.tweet.author_id == op.id; });
-              d.mem.deleted_users[op.id] = op.seq;
+              d.mem.delete_user(op.id, op.seq);
               break;
           }
           if (op.kind == IndexOp::kUpsertTweet && op.id > d.max_tweet_id) d.max_tweet_id = op.id;
@@ -267,21 +261,12 @@ void SearchIndex::Impl::rebuild_memory() {
   std::vector<std::pair<uint64_t, PendingDoc>> pending;
   {
     std::lock_guard lk(mem_mu);
-    if (mem.stale == 0) return;
+    if (mem.garbage() == 0) return;
     pending.assign(mem.upserts.begin(), mem.upserts.end());
   }
-  Xapian::WritableDatabase fresh(std::string(), Xapian::DB_BACKEND_INMEMORY);
-  Xapian::TermGenerator tg = schema::make_term_generator();
-  for (const auto& [id, p] : pending) fresh.replace_document(schema::id_term(id), schema::build_document(p.tweet, p.docid, tg));
+  Xapian::WritableDatabase fresh = build_memory_db(pending);
   std::lock_guard lk(mem_mu);
-  // Commits may have evicted some meanwhile: drop those again.
-  for (const auto& [id, p] : pending) {
-    auto it = mem.upserts.find(id);
-    if (it == mem.upserts.end() || it->second.seq != p.seq) fresh.delete_document(schema::id_term(id));
-  }
-  mem.db = fresh;
-  mem.mem_added = pending.size();
-  mem.stale = 0;
+  mem.install_rebuilt(std::move(fresh), pending);  // commits may have evicted some meanwhile
 }
 
 Status SearchIndex::reset() {
@@ -289,12 +274,7 @@ Status SearchIndex::reset() {
   std::lock_guard ingest(d.ingest_mu);
   {
     std::lock_guard lk(d.mem_mu);
-    d.mem.db = Xapian::WritableDatabase(std::string(), Xapian::DB_BACKEND_INMEMORY);
-    d.mem.mem_added = 0;
-    d.mem.stale = 0;
-    d.mem.upserts.clear();
-    d.mem.deleted_tweets.clear();
-    d.mem.deleted_users.clear();
+    d.mem.clear();
   }
   d.allocator = DocidAllocator();
   d.searchable_seq = 0;

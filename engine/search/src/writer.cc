@@ -85,27 +85,7 @@ void SearchIndex::Impl::writer_loop() {
       ++mem.committed_gen;
       committed_seq = written.back().op.seq;
       committed_docs = wdb->get_doccount();
-      for (const WorkItem& item : written) {
-        const IndexOp& op = item.op;
-        if (op.kind == IndexOp::kUpsertTweet) {
-          auto it = mem.upserts.find(op.id);
-          if (it != mem.upserts.end() && it->second.seq == op.seq) {
-            mem.upserts.erase(it);
-            ++mem.stale;
-          }
-        } else {
-          auto& filter = op.kind == IndexOp::kDeleteTweet ? mem.deleted_tweets : mem.deleted_users;
-          auto it = filter.find(op.id);
-          if (it != filter.end() && it->second == op.seq) filter.erase(it);
-        }
-      }
-      // InMemory keeps deleted slots; start afresh whenever it empties.
-      if (mem.upserts.empty() && mem.mem_added > 0) {
-        mem.db = Xapian::WritableDatabase(std::string(), Xapian::DB_BACKEND_INMEMORY);
-        mem.mem_added = 0;
-        mem.stale = 0;
-      }
-      rebuild = mem.stale > options.max_stale && mem.stale > mem.upserts.size();
+      rebuild = mem.evict_committed(written, options.max_stale);
     }
     {
       std::lock_guard lk(queue_mu);
