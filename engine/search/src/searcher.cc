@@ -11,6 +11,7 @@
 
 #include "chirp/search/highlight.h"
 #include "index_impl.h"
+#include "memory_spelling.h"
 #include "recency_source.h"
 #include "schema.h"
 
@@ -25,7 +26,8 @@ struct Candidate {
   uint64_t id = 0;
   uint32_t order = 0;
   double score = 0;
-  std::string data;
+  TweetDocument tweet;
+  bool corrupt = false;  // document data that does not decode
 };
 
 struct Cursor {
@@ -86,9 +88,11 @@ struct DeletedFilter : Xapian::MatchDecider {
   const DeletedIds& ids;
 };
 
-// Runs one enquire; appends candidates and returns the estimated match count.
+// Runs one enquire; appends candidates and returns the estimated match count
+// (exact when check_at_least covers every match).
 Xapian::doccount run(const Xapian::Database& db, const Xapian::Query& query, SortOrder sort, bool by_order_value,
-                     Xapian::doccount count, std::vector<Candidate>* out, const DeletedIds* deleted = nullptr) {
+                     Xapian::doccount count, std::vector<Candidate>* out, const Xapian::MatchDecider* decider = nullptr,
+                     Xapian::doccount check_at_least = 0) {
   Xapian::Enquire enquire(db);
   enquire.set_query(query);
   if (sort == SortOrder::kRecent) {
@@ -98,21 +102,38 @@ Xapian::doccount run(const Xapian::Database& db, const Xapian::Query& query, Sor
     // index has its own docids, so it sorts by the order value (it is small).
     if (by_order_value) enquire.set_sort_by_value(schema::kSlotOrder, false);
     else enquire.set_docid_order(Xapian::Enquire::ASCENDING);
+  } else if (by_order_value) {
+    // Equal scores (identical texts older than the recency cut) go newest
+    // first, as ascending docids do on disk; memory docids follow arrival.
+    enquire.set_sort_by_relevance_then_value(schema::kSlotOrder, false);
   }
-  std::optional<DeletedFilter> filter;
-  if (deleted && !deleted->empty()) filter.emplace(*deleted);
-  Xapian::MSet mset = enquire.get_mset(0, count, 0, nullptr, filter ? &*filter : nullptr);
+  Xapian::MSet mset = enquire.get_mset(0, count, check_at_least, nullptr, decider);
   for (auto it = mset.begin(); it != mset.end(); ++it) {
     Xapian::Document doc = it.get_document();
     Candidate c;
-    c.id = schema::from_be64(doc.get_value(schema::kSlotTweetId));
-    c.order = schema::from_be32(doc.get_value(schema::kSlotOrder));
+    // The tweet id comes from the document data (read anyway for the hit);
+    // on disk the order key is the docid. A value read costs a value-stream
+    // chunk lookup per slot and hit.
+    c.corrupt = !schema::decode_tweet(doc.get_data(), &c.tweet);
+    c.id = c.corrupt ? schema::from_be64(doc.get_value(schema::kSlotTweetId)) : c.tweet.id;
+    c.order = by_order_value ? schema::from_be32(doc.get_value(schema::kSlotOrder)) : static_cast<uint32_t>(*it);
     c.score = sort == SortOrder::kRecent ? 0 : it.get_weight();
-    c.data = doc.get_data();
     out->push_back(std::move(c));
   }
   return mset.get_matches_estimated();
 }
+
+// Memory documents whose tweet is still pending (not yet committed). A
+// committed tweet's memory copy stays until the memory index is rebuilt
+// ("stale"); it is also on disk, so counting it here would count it twice.
+// Caller holds mem_mu for the decider's lifetime.
+struct PendingOnly : Xapian::MatchDecider {
+  explicit PendingOnly(const MemoryState& mem) : mem(mem) {}
+  bool operator()(const Xapian::Document& doc) const override {
+    return mem.upserts.count(schema::from_be64(doc.get_value(schema::kSlotTweetId))) > 0;
+  }
+  const MemoryState& mem;
+};
 
 // Replaces each misspelt word of `q` (matched case-insensitively as a whole
 // token) by its suggestion.
@@ -184,7 +205,17 @@ MemorySnapshot search_memory(const SearchIndex::Impl& d, const Xapian::Query& q,
                              Xapian::doccount count, std::vector<Candidate>* out) {
   std::lock_guard lk(d.mem_mu);
   MemorySnapshot snap = take_snapshot(d);
-  if (d.mem.db.get_doccount() > 0) snap.estimate = run(d.mem.db, q, sort, true, count, out);
+  if (d.mem.db.get_doccount() == 0) return snap;
+  // Live documents beyond the pending tweets are stale copies of committed ones.
+  if (d.mem.db.get_doccount() <= d.mem.upserts.size()) {
+    snap.estimate = run(d.mem.db, q, sort, true, count, out);
+  } else {
+    // Stale copies are left out; looking at every memory match (the memory
+    // index is small: pending tweets plus at most max_stale stale ones) makes
+    // the pending count exact instead of a decider-scaled guess.
+    PendingOnly pending(d.mem);
+    snap.estimate = run(d.mem.db, q, sort, true, count, out, &pending, d.mem.db.get_doccount());
+  }
   return snap;
 }
 
@@ -213,6 +244,30 @@ Status with_disk(const SearchIndex::Impl& d, const MemorySnapshot& snap, Fn fn) 
   }
 }
 
+// Tweets applied but not yet committed are only in the memory index, which
+// has no spelling table: a word of theirs is no typo, and a misspelling of it
+// gets its suggestion here. Competes with the disk's suggestion by edit
+// distance.
+void suggest_from_memory(const SearchIndex::Impl& d, const std::vector<std::string>& words,
+                         std::map<std::string, std::string>* fixes) {
+  std::lock_guard lk(d.mem_mu);
+  if (d.mem.db.get_doccount() == 0) return;
+  for (const auto& w : words) {
+    if (d.mem.db.term_exists(w)) {
+      fixes->erase(w);
+      continue;
+    }
+    SpellingCandidate mem = closest_word(d.mem.db, w, 2);
+    if (mem.word.empty()) continue;
+    auto disk = fixes->find(w);
+    if (disk != fixes->end()) {
+      // Ties go to the disk: its spelling data has seen far more text.
+      if (mem.distance >= edit_distance(code_points(w), code_points(disk->second), 2)) continue;
+    }
+    (*fixes)[w] = mem.word;
+  }
+}
+
 }  // namespace
 
 Result<SearchPage> SearchIndex::search(const SearchRequest& req) const {
@@ -223,40 +278,61 @@ Result<SearchPage> SearchIndex::search(const SearchRequest& req) const {
   auto parsed = parse_query(req.q, d.options.limits);
   if (!parsed.ok()) return parsed.status();
 
-  Xapian::Query q = parsed->query;
+  // The memory index (own docids, small) and the disk index get different
+  // queries: on disk, docid order is recency order and the bounds use it.
+  const Xapian::Query& q = parsed->query;
+  Xapian::Query mem_q, disk_q, disk_bounded_q;
   Xapian::doccount want;
   Cursor c = *cursor;
   if (req.sort == SortOrder::kRecent) {
     if (c.present && c.after_order == 0xFFFFFFFFu) return SearchPage{};  // nothing sorts after the last docid
+    mem_q = disk_q = q;
     if (c.present)
-      q = Xapian::Query(Xapian::Query::OP_FILTER, q,
-                        Xapian::Query(Xapian::Query::OP_VALUE_GE, schema::kSlotOrder, schema::be32(c.after_order + 1)));
+      mem_q = disk_q = Xapian::Query(Xapian::Query::OP_FILTER, q,
+                                     Xapian::Query(Xapian::Query::OP_VALUE_GE, schema::kSlotOrder, schema::be32(c.after_order + 1)));
     want = req.limit + 1;
   } else {
     if (!c.present) {
       c.max_id = d.max_tweet_id;
       c.now_ms = now_ms();
     }
+    const double half_life_ms = std::chrono::duration<double, std::milli>(d.options.recency_half_life).count();
+    auto with_recency = [&](const Xapian::Query& base, bool monotone) {
+      auto* recency = new RecencySource(static_cast<double>(c.now_ms), d.options.recency_boost, half_life_ms, monotone);
+      return Xapian::Query(Xapian::Query::OP_AND_MAYBE, base, Xapian::Query(recency->release()));
+    };
     // Snapshot bound: tweets newer than the first page never shift later pages.
-    q = Xapian::Query(Xapian::Query::OP_FILTER, q,
-                      Xapian::Query(Xapian::Query::OP_VALUE_LE, schema::kSlotTweetId, schema::be64(c.max_id)));
-    auto* recency = new RecencySource(schema::kSlotCreatedAt, static_cast<double>(c.now_ms), d.options.recency_boost,
-                                      std::chrono::duration<double, std::milli>(d.options.recency_half_life).count());
-    q = Xapian::Query(Xapian::Query::OP_AND_MAYBE, q, Xapian::Query(recency->release()));
+    Xapian::Query bounded(Xapian::Query::OP_FILTER, q,
+                          Xapian::Query(Xapian::Query::OP_VALUE_LE, schema::kSlotTweetId, schema::be64(c.max_id)));
+    mem_q = with_recency(bounded, false);
+    disk_bounded_q = with_recency(bounded, true);
+    // The first page's bound is the newest id applied, which the disk rarely
+    // exceeds (only when a commit lands during this search): run it without
+    // the per-match value check and fall back to the bounded query if a hit
+    // above it turns up among the candidates.
+    disk_q = c.present ? disk_bounded_q : with_recency(q, true);
     want = c.offset + req.limit + 1;
   }
 
   SearchPage page;
   std::vector<Candidate> mem_hits, disk_hits;
   std::map<std::string, std::string> fixes;
+  bool few = false;
   try {
-    MemorySnapshot snap = search_memory(d, q, req.sort, want, &mem_hits);
+    MemorySnapshot snap = search_memory(d, mem_q, req.sort, want, &mem_hits);
     Xapian::doccount disk_estimate = 0;
-    bool few = false;
+    std::optional<DeletedFilter> deleted;
+    if (!snap.deleted.empty()) deleted.emplace(snap.deleted);
     CHIRP_RETURN_IF_ERROR(with_disk(d, snap, [&](const Xapian::Database& db) {
       disk_hits.clear();
       fixes.clear();
-      disk_estimate = run(db, q, req.sort, false, want, &disk_hits, &snap.deleted);
+      const Xapian::MatchDecider* decider = deleted ? &*deleted : nullptr;
+      disk_estimate = run(db, disk_q, req.sort, false, want, &disk_hits, decider);
+      if (req.sort == SortOrder::kRelevance && !c.present &&
+          std::any_of(disk_hits.begin(), disk_hits.end(), [&](const Candidate& h) { return h.id > c.max_id; })) {
+        disk_hits.clear();
+        disk_estimate = run(db, disk_bounded_q, req.sort, false, want, &disk_hits, decider);
+      }
       few = disk_estimate + snap.estimate < kFewResults && !c.present;
       if (few && d.options.spelling)
         for (const auto& w : parsed->spell_words) {
@@ -269,6 +345,7 @@ Result<SearchPage> SearchIndex::search(const SearchRequest& req) const {
         }
     }));
     page.estimated_total = disk_estimate + snap.estimate;
+    if (few && d.options.spelling) suggest_from_memory(d, parsed->spell_words, &fixes);
   } catch (const Xapian::Error& e) {
     return Status::Internal("search failed: " + std::string(e.get_type()) + ": " + e.get_msg());
   }
@@ -291,7 +368,8 @@ Result<SearchPage> SearchIndex::search(const SearchRequest& req) const {
   size_t end = std::min(all.size(), begin + static_cast<size_t>(req.limit));
   for (size_t i = begin; i < end; ++i) {
     SearchHit hit;
-    if (!schema::decode_tweet(all[i].data, &hit.tweet)) return Status::Internal("corrupt document in search index");
+    if (all[i].corrupt) return Status::Internal("corrupt document in search index");
+    hit.tweet = std::move(all[i].tweet);
     hit.highlights = find_highlights(hit.tweet, parsed->highlight);
     hit.score = all[i].score;
     page.hits.push_back(std::move(hit));

@@ -1,0 +1,77 @@
+// Did-you-mean candidates from the memory index. Xapian's InMemory backend
+// keeps no spelling table, so words of tweets applied but not yet committed
+// (the first second or so after a post) are unknown to
+// Database::get_spelling_suggestion on disk. This scans the memory index's
+// plain word terms (small: only uncommitted tweets) for the closest one.
+#pragma once
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include <xapian.h>
+
+namespace chirp::search {
+
+// Code points of a UTF-8 word.
+inline std::vector<unsigned> code_points(const std::string& s) {
+  std::vector<unsigned> out;
+  for (Xapian::Utf8Iterator it(s); it != Xapian::Utf8Iterator(); ++it) out.push_back(*it);
+  return out;
+}
+
+// Edit distance with adjacent transpositions (optimal string alignment),
+// counted in code points, or limit + 1 once it is certainly above `limit`.
+inline unsigned edit_distance(const std::vector<unsigned>& a, const std::vector<unsigned>& b, unsigned limit) {
+  size_t n = a.size(), m = b.size();
+  if ((n > m ? n - m : m - n) > limit) return limit + 1;
+  std::vector<unsigned> prev2(m + 1), prev(m + 1), cur(m + 1);
+  for (size_t j = 0; j <= m; ++j) prev[j] = static_cast<unsigned>(j);
+  for (size_t i = 1; i <= n; ++i) {
+    cur[0] = static_cast<unsigned>(i);
+    unsigned row_min = cur[0];
+    for (size_t j = 1; j <= m; ++j) {
+      unsigned cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) cur[j] = std::min(cur[j], prev2[j - 2] + 1);
+      row_min = std::min(row_min, cur[j]);
+    }
+    if (row_min > limit) return limit + 1;
+    std::swap(prev2, prev);
+    std::swap(prev, cur);
+  }
+  return std::min(prev[m], limit + 1);
+}
+
+struct SpellingCandidate {
+  std::string word;
+  unsigned distance = ~0u;
+  Xapian::doccount freq = 0;
+  bool better_than(const SpellingCandidate& o) const {
+    return distance != o.distance ? distance < o.distance : freq > o.freq;
+  }
+};
+
+// The plain word of `db` closest to `word` (within `limit` edits, not `word`
+// itself), most frequent on ties; empty word if none. Prefixed terms (an
+// upper-case first letter: Z stems, XF..., Q ids) are skipped.
+inline SpellingCandidate closest_word(const Xapian::Database& db, const std::string& word, unsigned limit) {
+  SpellingCandidate best;
+  const auto target = code_points(word);
+  for (auto t = db.allterms_begin(); t != db.allterms_end();) {
+    const std::string term = *t;
+    if (!term.empty() && term[0] >= 'A' && term[0] <= 'Z') {
+      t.skip_to("[");  // '[' follows 'Z': past every prefixed term at once
+      continue;
+    }
+    if (term != word) {
+      SpellingCandidate c{term, edit_distance(target, code_points(term), limit), t.get_termfreq()};
+      if (c.distance <= limit && c.better_than(best)) best = std::move(c);
+    }
+    ++t;
+  }
+  if (best.distance > limit) return {};
+  return best;
+}
+
+}  // namespace chirp::search
