@@ -79,16 +79,24 @@ Result<std::vector<storage::ChangeRecord>> Engine::changes_after(uint64_t after,
 
 uint64_t Engine::last_change_seq() const { return writer_->last_committed_seq(); }
 
+namespace {
+constexpr auto kProbeAfter = std::chrono::seconds(2);
+}  // namespace
+
 Engine::Health Engine::health() const {
+  using namespace std::chrono;
   Health h;
-  h.storage = store_->env->write_health();
-  if (!h.storage.ok()) {
-    // Nothing else may write while the disk is refusing (a load balancer stops
-    // sending traffic to a server that is not ready), so probe it ourselves.
-    using namespace std::chrono;
+  steady_clock::time_point failed_at;
+  h.storage = store_->env->write_health(&failed_at);
+  if (!h.storage.ok() && steady_clock::now() - failed_at >= kProbeAfter) {
+    // No write failed for a while, and none may come (a load balancer stops
+    // sending traffic to a server that is not ready): probe the disk ourselves,
+    // at most once per kProbeAfter. A fresh failure is never overruled by a
+    // probe (a tiny write may still fit where a client's did not).
     const int64_t now = duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
     int64_t last = last_probe_ms_.load();
-    if (now - last >= 1000 && last_probe_ms_.compare_exchange_strong(last, now)) {
+    if (now - last >= duration_cast<milliseconds>(kProbeAfter).count() &&
+        last_probe_ms_.compare_exchange_strong(last, now)) {
       (void)writer_->run([](WriteContext& c) { return c.store.meta.put_u64(c.txn, "health_probe_ms", c.now_ms); });
       h.storage = store_->env->write_health();
     }

@@ -114,14 +114,16 @@ bool Env::grow_now() {
   return true;
 }
 
-Status Env::write_health() const {
+Status Env::write_health(std::chrono::steady_clock::time_point* since) const {
   std::lock_guard<std::mutex> lock(health_mu_);
+  if (since) *since = write_failed_at_;
   return write_health_;
 }
 
 void Env::note_write(const Status& s) {
   std::lock_guard<std::mutex> lock(health_mu_);
   write_health_ = s;
+  if (!s.ok()) write_failed_at_ = std::chrono::steady_clock::now();
 }
 
 Status Env::copy_to(const std::string& folder, bool compact) const {

@@ -91,8 +91,8 @@ TEST_CASE("/ready answers 503 while LMDB writes fail and 200 once the disk works
     CHECK(msg == std::string("storage cannot commit writes (") + (rc == ENOSPC ? "storage_full" : "internal") + ")");
     CHECK(msg.find("Input/output") == std::string::npos);  // no internals
     faults::clear_all();
-    // No client writes: readiness's own probe (at most once a second) sees the disk back.
-    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    // No client writes: 2 s after the last failure, readiness's own probe sees the disk back.
+    std::this_thread::sleep_for(std::chrono::milliseconds(2100));
     body = get_ready(*d, &st);
     CHECK(st == 200);
   }

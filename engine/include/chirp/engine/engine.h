@@ -169,8 +169,9 @@ class Engine {
     uint64_t change_seq = 0;
     uint64_t searchable_seq = 0;
   };
-  // While writes fail, tries (at most once a second) one small durable write
-  // of its own, so a disk that has room again is seen without a client write.
+  // While writes fail and none failed in the last 2 s, tries (at most once
+  // per 2 s) one small durable write of its own, so a disk that has room
+  // again is seen without a client write.
   Health health() const;
   // Commits the search index (tools call it before exiting).
   Status flush_search();

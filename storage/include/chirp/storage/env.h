@@ -20,6 +20,7 @@
 #include <lmdb.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -117,7 +118,8 @@ class Env {
   // transaction that failed in the storage layer (begin, a full map or disk,
   // commit), Ok once a top-level commit succeeds again. Failures of an
   // operation's own rules never show here. (GET /ready reads it.)
-  Status write_health() const;
+  // `since`, if given, gets the time of that failure.
+  Status write_health(std::chrono::steady_clock::time_point* since = nullptr) const;
   void note_write(const Status& s);
   uint64_t map_size() const { return map_size_; }
   const EnvOptions& options() const { return options_; }
@@ -137,6 +139,7 @@ class Env {
   std::atomic<bool> map_full_seen_{false};
   mutable std::mutex health_mu_;
   Status write_health_;  // guarded by health_mu_
+  std::chrono::steady_clock::time_point write_failed_at_;  // guarded by health_mu_
 };
 
 // ---- small typed helpers over raw LMDB calls ----------------------------------
