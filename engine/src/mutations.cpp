@@ -1,6 +1,7 @@
 #include "mutations.h"
 
 #include "chirp/storage/codec.h"
+#include "chirp/engine/engine.h"  // lowercase_ascii
 #include "chirp/storage/keys.h"
 
 namespace chirp::engine {
@@ -97,7 +98,7 @@ Status remove_like(WriteContext& ctx, uint64_t user_id, uint64_t tweet_id, bool*
   return Status::Ok();
 }
 
-Status remove_tweet(WriteContext& ctx, const TweetRecord& tweet, const UserRecord& author) {
+Status remove_tweet_uncounted(WriteContext& ctx, const TweetRecord& tweet, std::string_view author_username) {
   const auto& st = ctx.store;
   CHIRP_RETURN_IF_ERROR(st.tweets.del(ctx.txn, tweet.id));
   CHIRP_RETURN_IF_ERROR(st.user_tweets.remove(ctx.txn, tweet.author_id, tweet.id));
@@ -119,16 +120,44 @@ Status remove_tweet(WriteContext& ctx, const TweetRecord& tweet, const UserRecor
   for (uint64_t f : st.followers.list_asc(ctx.txn, tweet.author_id, 0, kAll))
     CHIRP_RETURN_IF_ERROR(st.home.remove(ctx.txn, f, tweet.id));
 
-  UserRecord a = author;
-  decrement(a.tweet_count);
-  CHIRP_RETURN_IF_ERROR(st.users.put(ctx.txn, a.id, a));
-
   ChangeRecord c;
   c.kind = ChangeRecord::kTweetDeleted;
   c.user_id = tweet.author_id;
   c.target_id = tweet.id;
-  c.username = author.username;
+  c.username = std::string(author_username);
   return ctx.append_change(c);
+}
+
+Status remove_tweet(WriteContext& ctx, const TweetRecord& tweet, const UserRecord& author) {
+  UserRecord a = author;
+  decrement(a.tweet_count);
+  CHIRP_RETURN_IF_ERROR(ctx.store.users.put(ctx.txn, a.id, a));
+  return remove_tweet_uncounted(ctx, tweet, author.username);
+}
+
+Status remove_account(WriteContext& ctx, const UserRecord& user) {
+  const auto& st = ctx.store;
+  for (uint64_t tid : st.user_tweets.list_desc(ctx.txn, user.id, 0, kAll)) {
+    TweetRecord t;
+    if (!st.tweets.get(ctx.txn, tid, &t).ok()) continue;
+    CHIRP_RETURN_IF_ERROR(remove_tweet_uncounted(ctx, t, user.username));
+  }
+  bool changed = false;
+  for (uint64_t tid : st.user_likes.list_asc(ctx.txn, user.id, 0, kAll))
+    CHIRP_RETURN_IF_ERROR(remove_like(ctx, user.id, tid, &changed));
+  for (uint64_t followee : st.following.list_asc(ctx.txn, user.id, 0, kAll))
+    CHIRP_RETURN_IF_ERROR(remove_follow(ctx, user.id, followee, &changed));
+  for (uint64_t follower : st.followers.list_asc(ctx.txn, user.id, 0, kAll))
+    CHIRP_RETURN_IF_ERROR(remove_follow(ctx, follower, user.id, &changed));
+  CHIRP_RETURN_IF_ERROR(st.home.remove_all(ctx.txn, user.id, nullptr));
+  CHIRP_RETURN_IF_ERROR(st.sessions.remove_all_of_user(ctx.txn, user.id, {}));
+  CHIRP_RETURN_IF_ERROR(st.idempotency.remove_all_of_user(ctx.txn, user.id));
+  // A replica may already hold a newer account under the same name.
+  const std::string lower = lowercase_ascii(user.username);
+  uint64_t holder = 0;
+  if (st.usernames.get(ctx.txn, lower, &holder).ok() && holder == user.id)
+    CHIRP_RETURN_IF_ERROR(st.usernames.remove(ctx.txn, lower));
+  return st.users.del(ctx.txn, user.id);
 }
 
 }  // namespace chirp::engine

@@ -22,9 +22,20 @@ Status add_like(WriteContext& ctx, uint64_t user_id, uint64_t tweet_id, bool* ch
 Status remove_like(WriteContext& ctx, uint64_t user_id, uint64_t tweet_id, bool* changed);
 
 // Removes a tweet and everything pointing at it (author index, parent's reply
-// list and count, likes, homes). Appends a kTweetDeleted change.
+// list and count, likes, homes), decrements the author's tweet count and
+// appends a kTweetDeleted change.
 Status remove_tweet(WriteContext& ctx, const storage::TweetRecord& tweet,
                     const storage::UserRecord& author);
+// The same without touching the author's record: for an account being
+// deleted (its record goes anyway) or an author a replica has no copy of.
+Status remove_tweet_uncounted(WriteContext& ctx, const storage::TweetRecord& tweet,
+                              std::string_view author_username);
+
+// Removes a deleted account and everything it leaves: its tweets (each logs
+// kTweetDeleted, so consumers drop them one by one), its likes, follows both
+// ways, home timeline, sessions, idempotency keys, its username (if it still
+// points at this account) and the record. The caller logs kUserDeleted.
+Status remove_account(WriteContext& ctx, const storage::UserRecord& user);
 
 // How many of a followee's newest tweets a new follow copies into the home timeline.
 constexpr size_t kFollowBackfill = 800;

@@ -59,26 +59,7 @@ Status drop_user(WriteContext& ctx, const ChangeRecord& c) {
   Status s = st.users.get(ctx.txn, c.user_id, &user);
   if (is_missing(s)) return Status::Ok();
   CHIRP_RETURN_IF_ERROR(s);
-  for (uint64_t tid : st.user_tweets.list_desc(ctx.txn, user.id, 0, SIZE_MAX)) {
-    TweetRecord t;
-    if (!st.tweets.get(ctx.txn, tid, &t).ok()) continue;
-    CHIRP_RETURN_IF_ERROR(remove_tweet(ctx, t, user));
-  }
-  bool changed = false;
-  for (uint64_t tid : st.user_likes.list_asc(ctx.txn, user.id, 0, SIZE_MAX))
-    CHIRP_RETURN_IF_ERROR(remove_like(ctx, user.id, tid, &changed));
-  for (uint64_t followee : st.following.list_asc(ctx.txn, user.id, 0, SIZE_MAX))
-    CHIRP_RETURN_IF_ERROR(remove_follow(ctx, user.id, followee, &changed));
-  for (uint64_t follower : st.followers.list_asc(ctx.txn, user.id, 0, SIZE_MAX))
-    CHIRP_RETURN_IF_ERROR(remove_follow(ctx, follower, user.id, &changed));
-  CHIRP_RETURN_IF_ERROR(st.home.remove_all(ctx.txn, user.id, nullptr));
-  CHIRP_RETURN_IF_ERROR(st.sessions.remove_all_of_user(ctx.txn, user.id, {}));
-  CHIRP_RETURN_IF_ERROR(st.idempotency.remove_all_of_user(ctx.txn, user.id));
-  uint64_t holder = 0;
-  const std::string lower = lowercase_ascii(user.username);
-  if (st.usernames.get(ctx.txn, lower, &holder).ok() && holder == user.id)
-    CHIRP_RETURN_IF_ERROR(st.usernames.remove(ctx.txn, lower));
-  CHIRP_RETURN_IF_ERROR(st.users.del(ctx.txn, user.id));
+  CHIRP_RETURN_IF_ERROR(remove_account(ctx, user));
   ChangeRecord local = c;
   local.seq = 0;
   return ctx.append_change(local);
@@ -132,13 +113,9 @@ Status drop_tweet(WriteContext& ctx, const ChangeRecord& c) {
   if (is_missing(s)) return Status::Ok();
   CHIRP_RETURN_IF_ERROR(s);
   UserRecord author;
-  if (!st.users.get(ctx.txn, t.author_id, &author).ok()) {
-    author = UserRecord{};  // not copied (yet): remove_tweet then writes no counts
-    author.id = t.author_id;
-    author.username = c.username;
-    CHIRP_RETURN_IF_ERROR(remove_tweet(ctx, t, author));
-    return st.users.del(ctx.txn, author.id);  // undo the placeholder remove_tweet stored
-  }
+  s = st.users.get(ctx.txn, t.author_id, &author);
+  if (is_missing(s)) return remove_tweet_uncounted(ctx, t, c.username);  // author not copied (yet)
+  CHIRP_RETURN_IF_ERROR(s);
   return remove_tweet(ctx, t, author);
 }
 

@@ -158,32 +158,9 @@ Status Engine::delete_account(uint64_t user_id, std::string_view password) {
   }
   if (!hasher_->verify(stored, password)) return Status::Unauthorized("password is wrong");
   return writer_->run([&](WriteContext& ctx) -> Status {
-    const auto& st = ctx.store;
     UserRecord user;
     CHIRP_RETURN_IF_ERROR(load_user(ctx, user_id, &user));
-    // Tweets first (each logs kTweetDeleted so consumers drop them one by one).
-    for (uint64_t tid : st.user_tweets.list_desc(ctx.txn, user_id, 0, SIZE_MAX)) {
-      storage::TweetRecord t;
-      if (!st.tweets.get(ctx.txn, tid, &t).ok()) continue;
-      CHIRP_RETURN_IF_ERROR(remove_tweet(ctx, t, user));
-    }
-    for (uint64_t tid : st.user_likes.list_asc(ctx.txn, user_id, 0, SIZE_MAX)) {
-      bool changed;
-      CHIRP_RETURN_IF_ERROR(remove_like(ctx, user_id, tid, &changed));
-    }
-    for (uint64_t followee : st.following.list_asc(ctx.txn, user_id, 0, SIZE_MAX)) {
-      bool changed;
-      CHIRP_RETURN_IF_ERROR(remove_follow(ctx, user_id, followee, &changed));
-    }
-    for (uint64_t follower : st.followers.list_asc(ctx.txn, user_id, 0, SIZE_MAX)) {
-      bool changed;
-      CHIRP_RETURN_IF_ERROR(remove_follow(ctx, follower, user_id, &changed));
-    }
-    CHIRP_RETURN_IF_ERROR(st.home.remove_all(ctx.txn, user_id, nullptr));
-    CHIRP_RETURN_IF_ERROR(st.sessions.remove_all_of_user(ctx.txn, user_id, {}));
-    CHIRP_RETURN_IF_ERROR(st.idempotency.remove_all_of_user(ctx.txn, user_id));
-    CHIRP_RETURN_IF_ERROR(st.usernames.remove(ctx.txn, lowercase_ascii(user.username)));
-    CHIRP_RETURN_IF_ERROR(st.users.del(ctx.txn, user_id));
+    CHIRP_RETURN_IF_ERROR(remove_account(ctx, user));
     ChangeRecord c = user_change(ChangeRecord::kUserDeleted, user);
     return ctx.append_change(c);
   });
