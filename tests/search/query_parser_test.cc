@@ -137,3 +137,21 @@ TEST_CASE("parser: hostile inputs never crash", "[search][parser]") {
     if (!r.ok()) CHECK(r.status().code() == Code::kInvalidArgument);
   }
 }
+
+TEST_CASE("parser: weighted tells operator-only queries apart", "[search][parser]") {
+  // Operator-only queries are ranked by the recency boost alone (searcher.cc):
+  // any term BM25 weighs must set `weighted`.
+  for (const char* q : {"word", "\"two words\"", "pre*", "#tag", "@someone", "$CASH", "-word", "-from:alice",
+                        "from:alice word", "from:alice OR word", "(word) from:alice"}) {
+    auto p = parse_query(q);
+    REQUIRE(p.ok());
+    CHECK(p->weighted);
+  }
+  for (const char* q : {"from:alice", "to:bob since:2026-01-01", "has:links is:reply", "(from:alice OR from:bob)",
+                        "until:2026-02-01"}) {
+    auto p = parse_query(q);
+    INFO(q);
+    REQUIRE(p.ok());
+    CHECK_FALSE(p->weighted);
+  }
+}

@@ -331,7 +331,7 @@ TEST_CASE("search: relevance on disk ranks as the memory index does", "[search][
   if (out_of_order)  // imported late, older than the newest: out-of-order docid region
     for (int i = 0; i < 5; ++i) fx.add(tweet(now - 2 * kHour - int64_t(i) * 40 * kHour, 2, 1, "a", texts[i]));
   size_t total = out_of_order ? 126 : 121, with_garden = out_of_order ? 25 : 24;
-  std::vector<std::pair<std::string, size_t>> queries = {{"kiwi", total}, {"kiwi garden", with_garden}, {"kiwi OR salad", total}};
+  std::vector<std::pair<std::string, size_t>> queries = {{"kiwi", total}, {"kiwi garden", with_garden}, {"kiwi OR salad", total}, {"from:a", total}};
   std::vector<SearchPage> in_memory;
   for (auto& [q, count] : queries) in_memory.push_back(fx.page(q, SortOrder::kRelevance, 15));
   REQUIRE(fx.index->flush().ok());

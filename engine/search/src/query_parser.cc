@@ -150,6 +150,7 @@ class Parser {
       }
       if (q.empty()) continue;  // e.g. a token of punctuation only
       any = true;
+      if (!is_filter && t.kind != Tok::kLParen) out_.weighted = true;
       if (neg) g.excluded.push_back(q);
       else if (is_filter) g.filters.push_back(q);
       else g.scoring.push_back(q);
@@ -157,6 +158,8 @@ class Parser {
     if (!any && peek().kind != Tok::kOr && peek().kind != Tok::kEnd && peek().kind != Tok::kRParen)
       return Status::InvalidArgument("unexpected '" + peek().text + "'");
     if (any) *out = g.build();
+    // Exclusions alone stand on MatchAll: not known to weigh 0, so weighted.
+    if (any && g.scoring.empty() && g.filters.empty()) out_.weighted = true;
     return Status::Ok();
   }
 

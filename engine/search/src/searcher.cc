@@ -282,6 +282,12 @@ Result<SearchPage> SearchIndex::search(const SearchRequest& req) const {
   // queries: on disk, docid order is recency order and the bounds use it.
   const Xapian::Query& q = parsed->query;
   Xapian::Query mem_q, disk_q, disk_bounded_q;
+  // Operators only (from:, since: ...): every BM25 weight is 0, so relevance
+  // is the boost alone, which on disk falls as docids rise (ties: newest
+  // first). Such a query then runs on disk like sort=recent (Xapian stops
+  // after `want` hits instead of walking every match), scored afterwards.
+  Xapian::Query disk_unweighted_q, disk_unweighted_bounded_q;
+  double half_life_ms = std::chrono::duration<double, std::milli>(d.options.recency_half_life).count();
   Xapian::doccount want;
   Cursor c = *cursor;
   if (req.sort == SortOrder::kRecent) {
@@ -296,7 +302,6 @@ Result<SearchPage> SearchIndex::search(const SearchRequest& req) const {
       c.max_id = d.max_tweet_id;
       c.now_ms = now_ms();
     }
-    const double half_life_ms = std::chrono::duration<double, std::milli>(d.options.recency_half_life).count();
     auto with_recency = [&](const Xapian::Query& base, bool monotone) {
       auto* recency = new RecencySource(static_cast<double>(c.now_ms), d.options.recency_boost, half_life_ms, monotone);
       return Xapian::Query(Xapian::Query::OP_AND_MAYBE, base, Xapian::Query(recency->release()));
@@ -311,6 +316,8 @@ Result<SearchPage> SearchIndex::search(const SearchRequest& req) const {
     // the per-match value check and fall back to the bounded query if a hit
     // above it turns up among the candidates.
     disk_q = c.present ? disk_bounded_q : with_recency(q, true);
+    disk_unweighted_bounded_q = bounded;
+    disk_unweighted_q = c.present ? bounded : q;
     want = c.offset + req.limit + 1;
   }
 
@@ -327,12 +334,20 @@ Result<SearchPage> SearchIndex::search(const SearchRequest& req) const {
       disk_hits.clear();
       fixes.clear();
       const Xapian::MatchDecider* decider = deleted ? &*deleted : nullptr;
-      disk_estimate = run(db, disk_q, req.sort, false, want, &disk_hits, decider);
+      // Docids above the live region (out-of-order imports) are not in age order.
+      bool unweighted = req.sort == SortOrder::kRelevance && !parsed->weighted &&
+                        db.get_lastdocid() <= DocidAllocator::kLiveTop;
+      SortOrder disk_sort = unweighted ? SortOrder::kRecent : req.sort;
+      disk_estimate = run(db, unweighted ? disk_unweighted_q : disk_q, disk_sort, false, want, &disk_hits, decider);
       if (req.sort == SortOrder::kRelevance && !c.present &&
           std::any_of(disk_hits.begin(), disk_hits.end(), [&](const Candidate& h) { return h.id > c.max_id; })) {
         disk_hits.clear();
-        disk_estimate = run(db, disk_bounded_q, req.sort, false, want, &disk_hits, decider);
+        disk_estimate = run(db, unweighted ? disk_unweighted_bounded_q : disk_bounded_q, disk_sort, false, want,
+                            &disk_hits, decider);
       }
+      if (unweighted)
+        for (auto& h : disk_hits)
+          h.score = RecencySource::weight_of(h.id, static_cast<double>(c.now_ms), d.options.recency_boost, half_life_ms);
       few = disk_estimate + snap.estimate < kFewResults && !c.present;
       if (few && d.options.spelling)
         for (const auto& w : parsed->spell_words) {

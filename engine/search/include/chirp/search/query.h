@@ -45,7 +45,11 @@ struct ParsedQuery {
   Xapian::Query query;
   HighlightTerms highlight;
   std::vector<std::string> spell_words;  // plain words, for "did you mean"
-  bool has_free_text = false;            // false: only operators (all weights 0)
+  bool has_free_text = false;            // words, phrases or prefixes (hashtags are not free text)
+  // Any term that BM25 weighs (words, phrases, prefixes, #tags, @mentions,
+  // $tags, even negated ones: conservative). False for operators only
+  // (from:, to:, since:, until:, has:, is:): every match then weighs 0.
+  bool weighted = false;
 };
 
 Result<ParsedQuery> parse_query(std::string_view q, const QueryLimits& limits = {});
