@@ -1,8 +1,12 @@
 // Dispatcher: the socket-free request pipeline.
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <ctime>
 #include <exception>
+#include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -115,6 +119,20 @@ void Dispatcher::log_error(std::string_view rid, std::string_view what) const {
 }
 
 HttpResponse Dispatcher::handle(HttpRequest& req) {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::optional<HttpResponse> out;
+  handle_async(req, [&](HttpResponse r) {
+    std::lock_guard<std::mutex> lock(mu);
+    out = std::move(r);
+    cv.notify_one();
+  });
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait(lock, [&] { return out.has_value(); });
+  return std::move(*out);
+}
+
+void Dispatcher::handle_async(HttpRequest& req, Responder respond) {
   const auto t0 = std::chrono::steady_clock::now();
   const bool trusted = !cfg_.trusted_proxies.empty() && is_trusted_proxy(req.peer_ip);
 
@@ -139,6 +157,45 @@ HttpResponse Dispatcher::handle(HttpRequest& req) {
   RequestContext ctx;
   ctx.request_id = rid;
   int slot = metrics_->unmatched_slot();
+  bool deferred = false;
+  ctx.defer_ = [&]() -> LateReply {
+    if (deferred) return LateReply{};  // one late reply per request
+    {
+      std::lock_guard<std::mutex> lock(deferred_mu_);
+      if (draining_) return LateReply{};
+      ++deferred_;
+    }
+    deferred = true;
+    // The late step needs copies: the request's views die with this call.
+    struct Late {
+      std::string rid, path, client;
+      Method method;
+      int slot;
+      std::chrono::steady_clock::time_point t0;
+      Responder respond;
+      std::atomic<bool> used{false};
+    };
+    auto late = std::make_shared<Late>();
+    late->rid = rid;
+    late->path = std::string(req.path);
+    late->client = std::string(req.client_ip);
+    late->method = req.method;
+    late->slot = slot;
+    late->t0 = t0;
+    late->respond = std::move(respond);
+    return [this, late](HttpResponse r) {
+      if (late->used.exchange(true)) {
+        log_error(late->rid, "a late reply was sent twice (ignored)");
+        return;
+      }
+      finish(r, late->rid, late->method, late->path, late->client, late->slot, late->t0);
+      Responder respond = std::move(late->respond);
+      respond(std::move(r));
+      respond = nullptr;  // whatever it holds (the connection) goes before the count drops
+      std::lock_guard<std::mutex> lock(deferred_mu_);
+      if (--deferred_ == 0) deferred_cv_.notify_all();
+    };
+  };
   HttpResponse resp;
   try {
     resp = route(req, ctx, slot);
@@ -149,16 +206,36 @@ HttpResponse Dispatcher::handle(HttpRequest& req) {
     log_error(rid, "unknown exception");
     resp = error_response(Status::Internal("unknown exception"));
   }
+  ctx.defer_ = nullptr;  // it refers to this frame
+  if (deferred) return;  // the handler's LateReply answers (perhaps it already has)
+  finish(resp, std::move(rid), req.method, req.path, req.client_ip, slot, t0);
+  respond(std::move(resp));
+}
+
+void Dispatcher::finish(HttpResponse& resp, std::string rid, Method method, std::string_view path,
+                        std::string_view client, int slot, std::chrono::steady_clock::time_point t0) {
   resp.headers.emplace_back("X-Request-Id", std::move(rid));
-  if (req.method == Method::kHead) resp.body.clear();
+  if (method == Method::kHead) resp.body.clear();
 
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   metrics_->record(slot, resp.status, secs);
   // Split mode's peers poll /internal/ many times a second: only their failures are logged.
-  const bool routine_poll = resp.status == 200 && req.path.substr(0, 10) == "/internal/";
+  const bool routine_poll = resp.status == 200 && path.substr(0, 10) == "/internal/";
   if (cfg_.access_log && !routine_poll)
-    access_log(req, resp.headers.back().second, resp.status, resp.body.size(), secs);
-  return resp;
+    access_log(client, method, path, resp.headers.back().second, resp.status, resp.body.size(), secs);
+}
+
+void Dispatcher::drain_deferred() {
+  std::unique_lock<std::mutex> lock(deferred_mu_);
+  draining_ = true;
+  // Late replies wait for a group commit (milliseconds); say so if one hangs.
+  while (!deferred_cv_.wait_for(lock, std::chrono::seconds(5), [&] { return deferred_ == 0; }))
+    log_->warn("shutdown: still waiting for {} late replies", deferred_);
+}
+
+int64_t Dispatcher::deferred_in_flight() const {
+  std::lock_guard<std::mutex> lock(deferred_mu_);
+  return deferred_;
 }
 
 HttpResponse Dispatcher::route(HttpRequest& req, RequestContext& ctx, int& slot) {
@@ -254,8 +331,8 @@ HttpResponse Dispatcher::fallback(const HttpRequest& req) {
   return error_response(404, "not_found", "no such route or resource");
 }
 
-void Dispatcher::access_log(const HttpRequest& req, std::string_view rid, int status, size_t bytes,
-                            double secs) const {
+void Dispatcher::access_log(std::string_view client, Method method, std::string_view path, std::string_view rid,
+                            int status, size_t bytes, double secs) const {
   const long us = static_cast<long>(secs * 1e6);
   if (cfg_.log_format == LogFormat::kJson) {
     rapidjson::StringBuffer sb;
@@ -279,11 +356,11 @@ void Dispatcher::access_log(const HttpRequest& req, std::string_view rid, int st
     w.Key("request_id");
     s(rid);
     w.Key("client");
-    s(req.client_ip);
+    s(client);
     w.Key("method");
-    w.String(method_name(req.method));
+    w.String(method_name(method));
     w.Key("path");
-    s(req.path);
+    s(path);
     w.Key("status");
     w.Int(status);
     w.Key("bytes");
@@ -293,8 +370,7 @@ void Dispatcher::access_log(const HttpRequest& req, std::string_view rid, int st
     w.EndObject();
     log_->info("{}", std::string_view(sb.GetString(), sb.GetSize()));
   } else {
-    log_->info("{} {} \"{} {}\" {} {} {}us", req.client_ip, rid, method_name(req.method), req.path, status, bytes,
-               us);
+    log_->info("{} {} \"{} {}\" {} {} {}us", client, rid, method_name(method), path, status, bytes, us);
   }
 }
 

@@ -4,8 +4,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <condition_variable>
 #include <csignal>
+#include <functional>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include <pistache/endpoint.h>
@@ -91,30 +95,75 @@ const char* reason_phrase(int status) {
   return "Error";
 }
 
-// Half-closes the connection once everything queued has been written; the
-// client sees EOF after the response, Pistache cleans up when it closes.
-void close_after_write(Async::Promise<ssize_t>& sent, const std::shared_ptr<Tcp::Peer>& peer) {
+// Once the response is written (or failed): half-closes the connection when
+// `close` (the client sees EOF after the response, Pistache cleans up when it
+// closes), then calls `written`. Runs on the connection's I/O thread.
+void after_write(Async::Promise<ssize_t>& sent, const std::shared_ptr<Tcp::Peer>& peer, bool close,
+                 std::function<void()> written) {
   std::weak_ptr<Tcp::Peer> weak = peer;
   sent.then(
-      [weak](ssize_t) {
-        if (auto p = weak.lock()) ::shutdown(p->fd(), SHUT_WR);
+      [weak, close, written](ssize_t) {
+        if (close)
+          if (auto p = weak.lock()) ::shutdown(p->fd(), SHUT_WR);
+        if (written) written();
       },
-      [weak](std::exception_ptr) {
-        if (auto p = weak.lock()) ::shutdown(p->fd(), SHUT_RDWR);
+      [weak, close, written](std::exception_ptr) {
+        if (close)
+          if (auto p = weak.lock()) ::shutdown(p->fd(), SHUT_RDWR);
+        if (written) written();
       });
 }
+void close_after_write(Async::Promise<ssize_t>& sent, const std::shared_ptr<Tcp::Peer>& peer) {
+  after_write(sent, peer, true, nullptr);
+}
+
+// Late replies (a post answered when its group commit is durable) handed to
+// Pistache and not yet written; Server::shutdown waits briefly for them
+// before it stops the I/O threads that write them.
+struct LateReplies {
+  std::mutex mu;
+  std::condition_variable cv;
+  int64_t pending = 0;  // guarded by mu
+  // Pistache answers 408 and closes a connection whose request waited longer
+  // than the header or body timeout (checked every 500 ms); a late reply
+  // older than that, less a margin, is dropped rather than raced against it.
+  std::chrono::milliseconds limit{9000};
+  void add() {
+    std::lock_guard<std::mutex> lock(mu);
+    ++pending;
+  }
+  void done() {
+    std::lock_guard<std::mutex> lock(mu);
+    if (--pending == 0) cv.notify_all();
+  }
+  void wait_for(std::chrono::milliseconds most) {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait_for(lock, most, [&] { return pending == 0; });
+  }
+};
 
 class PistacheHandler : public Http::Handler {
  public:
   HTTP_PROTOTYPE(PistacheHandler)
 
-  explicit PistacheHandler(Dispatcher* d) : d_(d) {
+  PistacheHandler(Dispatcher* d, LateReplies* late) : d_(d), late_(late) {
     const auto& c = d->config();
     limits_ = {c.max_request_line, c.max_header_bytes, c.max_body_bytes};
   }
   // Pistache clones the prototype once per thread; connection state lives in
   // each Peer (conn_for), touched only by the thread serving it.
-  PistacheHandler(const PistacheHandler& o) : Http::Handler(o), d_(o.d_), limits_(o.limits_) {}
+  PistacheHandler(const PistacheHandler& o) : Http::Handler(o), d_(o.d_), late_(o.late_), limits_(o.limits_) {}
+
+  // The client hung up: a late reply must not be written to its descriptor,
+  // which Pistache closes now and may give to the next connection.
+  void onDisconnection(const std::shared_ptr<Tcp::Peer>& peer) override {
+    if (auto p = peer->tryGetData(kConnKey)) {
+      auto* c = static_cast<Conn*>(p.get());
+      std::lock_guard<std::mutex> lock(c->send_mu);
+      c->hung_up = true;
+    }
+    Http::Handler::onDisconnection(peer);
+  }
 
   void onInput(const char* buffer, size_t len, const std::shared_ptr<Tcp::Peer>& peer) override {
     Conn& c = conn_for(peer);
@@ -173,12 +222,20 @@ class PistacheHandler : public Http::Handler {
     peer_ip = request.address().host();
     req.peer_ip = peer_ip;
 
-    HttpResponse resp = d_->handle(req);
-
     // Keep-alive unless the client said close or is HTTP/1.0 without keep-alive.
     std::string_view conn = req.header("Connection");
-    bool close = req.http10 ? !iequals(conn, "keep-alive") : iequals(conn, "close");
-    respond(writer, std::move(resp), close);
+    const bool close = req.http10 ? !iequals(conn, "keep-alive") : iequals(conn, "close");
+
+    // The writer is moved into the responder: most answers are written before
+    // handle_async returns, a late one from the thread that completes it.
+    auto out = std::make_shared<Outgoing>(std::move(writer));
+    out->peer = out->writer.getPeer();  // held: Pistache's send() must not see it vanish mid-call
+    if (out->peer) out->conn = out->peer->tryGetData(kConnKey);
+    out->close = close;
+    out->thread = std::this_thread::get_id();
+    out->received = std::chrono::steady_clock::now();
+    out->late = late_;
+    d_->handle_async(req, [out](HttpResponse resp) { out->send(std::move(resp)); });
   }
 
  private:
@@ -199,13 +256,50 @@ class PistacheHandler : public Http::Handler {
     bool head_done = false;
     uint64_t body_left = 0;
     bool rejected = false;
+    std::mutex send_mu;    // a late reply's send against the hang-up below
+    bool hung_up = false;  // guarded by send_mu
+  };
+  static inline const std::string kConnKey = "chirp.conn";
+
+  // An answer on its way out, perhaps late (from another thread).
+  struct Outgoing {
+    explicit Outgoing(Http::ResponseWriter w) : writer(std::move(w)) {}
+    Http::ResponseWriter writer;
+    std::shared_ptr<Tcp::Peer> peer;  // keeps the Peer and its Conn alive
+    std::shared_ptr<void> conn;       // the Conn
+    bool close = false;
+    std::thread::id thread;  // where the request was dispatched
+    std::chrono::steady_clock::time_point received;
+    LateReplies* late = nullptr;
+
+    void send(HttpResponse resp) {
+      if (std::this_thread::get_id() == thread || !peer || !conn || late == nullptr) {
+        respond(writer, std::move(resp), close, nullptr);
+        return;
+      }
+      // Late. Pistache 0.0.5 queues the bytes for the connection's I/O
+      // thread by descriptor number (Transport::asyncWrite: a lock-free
+      // queue and an eventfd), so this is safe while that descriptor is still
+      // this client's: under send_mu, a hang-up seen by onDisconnection
+      // (just before Pistache closes the descriptor) stops it.
+      Conn& c = *static_cast<Conn*>(conn.get());
+      std::lock_guard<std::mutex> lock(c.send_mu);
+      if (c.hung_up) return;
+      if (std::chrono::steady_clock::now() - received >= late->limit) {
+        spdlog::warn("late reply dropped: it waited past the header/body timeout (Pistache answers 408)");
+        return;
+      }
+      late->add();
+      LateReplies* l = late;
+      respond(writer, std::move(resp), close, [l] { l->done(); });
+    }
   };
 
+
   static Conn& conn_for(const std::shared_ptr<Tcp::Peer>& peer, Dispatcher* d) {
-    static const std::string kKey = "chirp.conn";
-    if (auto p = peer->tryGetData(kKey)) return *static_cast<Conn*>(p.get());
+    if (auto p = peer->tryGetData(kConnKey)) return *static_cast<Conn*>(p.get());
     auto c = std::make_shared<Conn>(d);
-    peer->putData(kKey, c);
+    peer->putData(kConnKey, c);
     return *c;
   }
   Conn& conn_for(const std::shared_ptr<Tcp::Peer>& peer) { return conn_for(peer, d_); }
@@ -236,7 +330,8 @@ class PistacheHandler : public Http::Handler {
     d_->metrics().record(d_->metrics().unmatched_slot(), v.status, 0.0);
   }
 
-  void respond(Http::ResponseWriter& w, HttpResponse resp, bool close) {
+  static void respond(Http::ResponseWriter& w, HttpResponse resp, bool close,
+                      std::function<void()> written = nullptr) {
     auto& h = w.headers();
     h.remove<Http::Header::Connection>();
     h.add<Http::Header::Connection>(close ? Http::ConnectionControl::Close : Http::ConnectionControl::KeepAlive);
@@ -259,8 +354,11 @@ class PistacheHandler : public Http::Handler {
       }
     }
     auto sent = w.send(static_cast<Http::Code>(resp.status), resp.body);
-    if (close)
-      if (auto peer = w.getPeer()) close_after_write(sent, peer);
+    auto peer = w.getPeer();
+    if (peer && (close || written))
+      after_write(sent, peer, close, std::move(written));
+    else if (written)
+      written();
   }
 
   // Shared immutable header objects: adding one to a response is a refcount.
@@ -274,6 +372,7 @@ class PistacheHandler : public Http::Handler {
   }
 
   Dispatcher* d_;
+  LateReplies* late_;  // owned by Server::Impl
   detail::HeadLimits limits_;
   Conn* current_ = nullptr;
 };
@@ -281,6 +380,7 @@ class PistacheHandler : public Http::Handler {
 }  // namespace
 
 struct Server::Impl {
+  LateReplies late;
   std::unique_ptr<Http::Endpoint> endpoint;
   std::mutex mu;
   bool running = false;
@@ -310,7 +410,9 @@ Status Server::start() {
                     .bodyTimeout(c.body_timeout)
                     .keepaliveTimeout(c.keepalive_timeout);
     impl_->endpoint->init(opts);
-    impl_->endpoint->setHandler(Http::make_handler<PistacheHandler>(dispatcher_.get()));
+    const auto timeout = std::min(c.header_timeout, c.body_timeout);
+    impl_->late.limit = timeout - std::min<std::chrono::milliseconds>(std::chrono::milliseconds(1000), timeout / 2);
+    impl_->endpoint->setHandler(Http::make_handler<PistacheHandler>(dispatcher_.get(), &impl_->late));
     impl_->endpoint->serveThreaded();
   } catch (const std::exception& e) {
     impl_->endpoint.reset();
@@ -330,7 +432,17 @@ void Server::shutdown() {
   std::lock_guard<std::mutex> lock(impl_->mu);
   if (!impl_->running) return;
   impl_->running = false;
+  // Posts waiting for their group commit (late replies) are answered first:
+  // from here on handlers answer synchronously, those in flight are waited
+  // for and their bytes get a moment to leave before the I/O threads stop.
+  dispatcher_->drain_deferred();
+  impl_->late.wait_for(std::chrono::seconds(2));
   impl_->endpoint->shutdown();
+  // Pistache 0.0.5 leaves its connections open once its threads are gone: a
+  // client that sent a request meanwhile would wait for its own timeout. The
+  // I/O threads are joined, so reading the peers here races with nothing.
+  for (const auto& peer : impl_->endpoint->getAllPeer())
+    if (peer) ::shutdown(peer->fd(), SHUT_RDWR);
 }
 
 }  // namespace chirp::api

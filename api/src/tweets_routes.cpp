@@ -55,6 +55,16 @@ Result<engine::Tweet> tweet_of(engine::Engine& e, const HttpRequest& req) {
   return e.get_tweet_of(req.param("username"), *id);
 }
 
+// 201 with the tweet and its Location, or the error (422, 503, 507...).
+HttpResponse posted_response(engine::Engine& e, uint64_t me, const Result<engine::Tweet>& tw) {
+  if (!tw.ok()) return error_response(tw.status());
+  HttpResponse r = json_reply(201, [&](JsonWriter& w) { write_tweet(w, *tw, e.has_liked(me, tw->id)); });
+  std::string loc = "/api/v1/tweets/";
+  loc.append(tw->username).append("/").append(std::to_string(tw->id));
+  r.set_header("Location", std::move(loc));
+  return r;
+}
+
 }  // namespace
 
 RouteTable make_tweets_table(engine::Engine& e) {
@@ -85,14 +95,18 @@ RouteTable make_tweets_table(engine::Engine& e) {
                  std::string_view key = req.header("Idempotency-Key");
                  if (key.size() > kMaxIdempotencyKey)
                    return error_response(400, "bad_request", "Idempotency-Key is longer than 128 bytes");
-                 auto tw = e.post_tweet(ctx.principal->user_id,
-                                        {b["text"].GetString(), b["text"].GetStringLength()}, reply_to, key);
-                 if (!tw.ok()) return error_response(tw.status());
-                 HttpResponse r = json_reply(201, [&](JsonWriter& w) { write_tweet(w, *tw, liked(e, ctx, tw->id)); });
-                 std::string loc = "/api/v1/tweets/";
-                 loc.append(tw->username).append("/").append(std::to_string(tw->id));
-                 r.set_header("Location", std::move(loc));
-                 return r;
+                 const uint64_t me = ctx.principal->user_id;
+                 const std::string_view text{b["text"].GetString(), b["text"].GetStringLength()};
+                 // Answered when the group commit holding the tweet is durable,
+                 // without holding this server thread meanwhile (defer()); while
+                 // the server shuts down, the old way: wait here.
+                 if (LateReply reply = ctx.defer()) {
+                   e.post_tweet_async(me, text, reply_to, key, [&e, me, reply = std::move(reply)](Result<engine::Tweet> tw) {
+                     reply(posted_response(e, me, tw));
+                   });
+                   return HttpResponse{};  // ignored: the LateReply answers
+                 }
+                 return posted_response(e, me, e.post_tweet(me, text, reply_to, key));
                },
                AuthMode::kRequired, RateClass::kDefault,
                {.summary = "Post a tweet",

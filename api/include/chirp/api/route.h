@@ -38,11 +38,26 @@ struct Principal {
 
 class RateLimiter;
 
+// A late reply: called exactly once, from any thread, with the response.
+using LateReply = std::function<void(HttpResponse)>;
+
 // Per-request state passed to handlers.
 struct RequestContext {
   std::string_view request_id;
   std::optional<Principal> principal;  // set when auth succeeded
   std::string_view route;              // the matched pattern, for logs
+
+  // Answering later, from another thread (a post answered when its group
+  // commit is durable, without holding a server thread meanwhile). A handler
+  // calls defer(); when it returns a LateReply, the handler's return value is
+  // ignored and the LateReply must be called exactly once (it may be called
+  // before the handler returns). Request id, metrics and the access log are
+  // recorded when it is called. It returns an empty LateReply when a late reply
+  // is not possible (the server is shutting down): the handler then answers
+  // synchronously as usual. A handler must copy what it needs from the
+  // request before deferring: the request's views die when it returns.
+  LateReply defer() { return defer_ ? defer_() : LateReply{}; }
+  std::function<LateReply()> defer_;  // set by the Dispatcher
 };
 
 using Handler = std::function<HttpResponse(const HttpRequest&, RequestContext&)>;

@@ -6,13 +6,19 @@
 // and the single-page-app fallback for unmatched GETs outside /api/) -> rate
 // limit (per IP and class, 429 + Retry-After) -> auth (Authenticator hook) ->
 // per-account limit -> handler (every exception becomes a generic 500, logged
-// with the request id) -> security headers -> metrics + access log.
+// with the request id) -> security headers -> metrics + access log. A handler
+// may answer later from another thread (RequestContext::defer): the last step
+// then runs when it answers.
 //
 // The Pistache adapter (Server) adds what needs the socket: request heads are
 // checked before Pistache reads a body (413 from the declared Content-Length,
 // 414, 431, 411), HTTP/1.1 keep-alive by default, `Connection: close` and
 // HTTP/1.0 honoured, timeouts, SIGPIPE ignored, responses written on the
-// thread that read the request. See DESIGN.md "Pistache 0.0.5".
+// thread that read the request, except late replies: those are handed to
+// Pistache's write queue (a lock-free queue plus an eventfd) from the thread
+// that completes them, which Pistache's author names as the way to answer
+// asynchronously (pistacheio/pistache#197). See server.cpp for the guards.
+// See DESIGN.md "Pistache 0.0.5".
 //
 // Thread-safety: Dispatcher::handle and the handlers run concurrently on every
 // server thread; the configuration is immutable once the server starts.
@@ -20,9 +26,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -86,8 +94,20 @@ class Dispatcher {
   Dispatcher(ServerConfig cfg, std::vector<RouteTable> tables);
   ~Dispatcher();
 
-  // Runs the whole pipeline. Never throws.
+  // Runs the whole pipeline. Never throws. `respond` gets the finished
+  // response exactly once: on this thread before handle_async returns, or,
+  // when the handler deferred it (RequestContext::defer), later on the thread
+  // that completes it. `req` need not outlive the call.
+  using Responder = std::function<void(HttpResponse)>;
+  void handle_async(HttpRequest& req, Responder respond);
+  // The same, waiting for a deferred response (tests, socket-free callers).
   HttpResponse handle(HttpRequest& req);
+
+  // Shutdown, before the server threads stop: from now on handlers answer
+  // synchronously (defer() is refused), and this waits until every late
+  // reply already deferred has been handed to its Responder.
+  void drain_deferred();
+  int64_t deferred_in_flight() const;
 
   const ServerConfig& config() const { return cfg_; }
   Metrics& metrics() { return *metrics_; }
@@ -107,7 +127,12 @@ class Dispatcher {
  private:
   HttpResponse route(HttpRequest& req, RequestContext& ctx, int& slot);
   HttpResponse fallback(const HttpRequest& req);
-  void access_log(const HttpRequest& req, std::string_view rid, int status, size_t bytes, double secs) const;
+  void access_log(std::string_view client, Method method, std::string_view path, std::string_view rid, int status,
+                  size_t bytes, double secs) const;
+  // Request id header, HEAD without body, metrics and access log: the last
+  // step of every response, synchronous or late.
+  void finish(HttpResponse& resp, std::string rid, Method method, std::string_view path, std::string_view client,
+              int slot, std::chrono::steady_clock::time_point t0);
 
   ServerConfig cfg_;
   std::vector<RouteTable> tables_;
@@ -118,6 +143,11 @@ class Dispatcher {
   std::string openapi_;
   std::shared_ptr<spdlog::logger> log_;
   std::atomic<int64_t> open_connections_{0};
+  // Late replies (RequestContext::defer) not yet answered; drain_deferred.
+  mutable std::mutex deferred_mu_;
+  std::condition_variable deferred_cv_;
+  int64_t deferred_ = 0;     // guarded by deferred_mu_
+  bool draining_ = false;    // guarded by deferred_mu_
 };
 
 // The system routes: GET /, /health, /ready, /metrics, /api/v1/openapi.json,

@@ -1,0 +1,288 @@
+// POST /api/v1/tweets answered when its group commit is durable, not on a
+// server thread held for the commit (RequestContext::defer +
+// Engine::post_tweet_async): a real Server + Engine over loopback.
+// Checks: many concurrent posts all acknowledged and all on disk after a
+// restart, the access log and metrics recorded once per late reply,
+// Idempotency-Key still honoured, a full store answers 507 (no hang), and a
+// shutdown with posts in flight answers or closes every connection cleanly.
+// Catch2 assertions stay on the main thread: client threads only record.
+#include <catch2/catch.hpp>
+#include <rapidjson/document.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "chirp/api/server.h"
+#include "chirp/api/services.h"
+#include "chirp/engine/engine.h"
+#include "http_client.h"
+
+using namespace chirp::api;
+using chirp::test::HttpClient;
+using chirp::test::Reply;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kJson = "Content-Type: application/json";
+
+struct Env {
+  std::string dir;
+  chirp::engine::EngineOptions options;
+  std::unique_ptr<chirp::engine::Engine> engine;
+  std::unique_ptr<Server> server;
+  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> log = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(4096);
+  int port = 0;
+
+  explicit Env(uint64_t max_map = 0) {
+    char tmpl[] = "/tmp/chirp-async-post-XXXXXX";
+    dir = mkdtemp(tmpl);
+    options = chirp::engine::EngineOptions::for_tests(dir + "/data");
+    if (max_map != 0) options.map_size = options.max_map_size = max_map;
+    options.search = false;
+    start();
+  }
+  void start() {
+    auto e = chirp::engine::Engine::open(options);
+    REQUIRE(e.ok());
+    engine = std::move(e.value());
+    ServerConfig c;
+    c.host = "127.0.0.1";
+    c.port = 0;
+    c.threads = 2;  // fewer server threads than posts in flight: the point of late replies
+    c.serve_web = false;
+    c.rate_limit.enabled = false;
+    c.authenticator = make_engine_authenticator(*engine);
+    c.readiness = make_engine_readiness(*engine);
+    c.logger = std::make_shared<spdlog::logger>("test.async_post", log);
+    server = std::make_unique<Server>(c, std::vector<RouteTable>{make_users_table(*engine), make_tweets_table(*engine)});
+    REQUIRE(server->start().ok());
+    port = server->port();
+  }
+  void stop() {
+    if (server) server->shutdown();
+    server.reset();
+    engine.reset();
+  }
+  ~Env() {
+    stop();
+    fs::remove_all(dir);
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
+  size_t log_lines_with(const std::string& needle) const {
+    size_t n = 0;
+    for (const std::string& line : log->last_formatted())
+      if (line.find(needle) != std::string::npos) ++n;
+    return n;
+  }
+};
+
+rapidjson::Document parse(const std::string& s) {
+  rapidjson::Document d;
+  d.Parse(s.c_str());
+  return d;
+}
+
+std::string token_for(const Env& env, const std::string& user) {
+  HttpClient c(env.url());
+  std::string creds = R"({"username":")" + user + R"(","password":"password1"})";
+  Reply r = c.request("POST", "/api/v1/users", creds, {kJson});
+  REQUIRE(r.status == 201);
+  r = c.request("POST", "/api/v1/auth/login", creds, {kJson});
+  REQUIRE(r.status == 200);
+  return parse(r.body)["token"].GetString();
+}
+
+Reply post(HttpClient& c, const std::string& token, const std::string& text, const std::string& key = "") {
+  std::vector<std::string> h = {kJson, "Authorization: Bearer " + token};
+  if (!key.empty()) h.push_back("Idempotency-Key: " + key);
+  return c.request("POST", "/api/v1/tweets", R"({"text":")" + text + R"("})", h);
+}
+
+// One client's record of its posts (checked on the main thread).
+struct Outcome {
+  std::vector<long> statuses;
+  std::vector<std::string> ids;  // of the 201s
+  std::vector<std::string> problems;
+};
+
+}  // namespace
+
+TEST_CASE("late replies: many concurrent posts over loopback are all acknowledged and durable",
+          "[async-post]") {
+  Env env;
+  const std::string token = token_for(env, "alice");
+  constexpr int kClients = 16, kPosts = 25;  // 16 connections in flight on 2 server threads
+  std::vector<Outcome> out(kClients);
+  {
+    std::vector<std::thread> clients;
+    for (int t = 0; t < kClients; ++t)
+      clients.emplace_back([&, t] {
+        HttpClient c(env.url());  // keep-alive: one connection per client
+        for (int i = 0; i < kPosts; ++i) {
+          Reply r = post(c, token, "post " + std::to_string(t) + " " + std::to_string(i));
+          out[t].statuses.push_back(r.status);
+          if (r.status != 201) continue;
+          auto d = parse(r.body);
+          if (!d.IsObject() || !d.HasMember("id")) {
+            out[t].problems.push_back("no id in " + r.body);
+            continue;
+          }
+          std::string id = d["id"].GetString();
+          if (r.header("location") != "/api/v1/tweets/alice/" + id) out[t].problems.push_back("Location " + r.header("location"));
+          if (r.header("x-request-id").size() != 16) out[t].problems.push_back("no X-Request-Id");
+          if (d["text"].GetString() != "post " + std::to_string(t) + " " + std::to_string(i))
+            out[t].problems.push_back("text of another post: " + r.body);
+          out[t].ids.push_back(std::move(id));
+        }
+      });
+    for (auto& c : clients) c.join();
+  }
+  std::set<std::string> ids;
+  for (const auto& o : out) {
+    for (const auto& p : o.problems) FAIL_CHECK(p);
+    for (long s : o.statuses) CHECK(s == 201);
+    ids.insert(o.ids.begin(), o.ids.end());
+  }
+  CHECK(ids.size() == size_t(kClients * kPosts));
+
+  // Recorded when each reply was sent: one access line and one metric each.
+  CHECK(env.log_lines_with("\"POST /api/v1/tweets\" 201") == size_t(kClients * kPosts));
+  const std::string metrics = env.server->dispatcher().metrics().render();
+  CHECK(metrics.find("chirp_http_requests_total{method=\"POST\",route=\"/api/v1/tweets\",status=\"201\"} " +
+                     std::to_string(kClients * kPosts) + "\n") != std::string::npos);
+  CHECK(env.server->dispatcher().deferred_in_flight() == 0);
+
+  // Restarted: every acknowledged tweet is there.
+  env.stop();
+  env.start();
+  HttpClient c(env.url());
+  for (const auto& id : ids) {
+    Reply r = c.get("/api/v1/tweets/alice/" + id);
+    INFO(id);
+    CHECK(r.status == 200);
+  }
+}
+
+TEST_CASE("late replies: Idempotency-Key retries in flight together get one tweet", "[async-post]") {
+  Env env;
+  const std::string token = token_for(env, "bob");
+  constexpr int kClients = 8;
+  std::vector<Reply> replies(kClients);
+  std::vector<std::thread> clients;
+  for (int t = 0; t < kClients; ++t)
+    clients.emplace_back([&, t] {
+      HttpClient c(env.url());
+      replies[t] = post(c, token, "once only", "key-1");
+    });
+  for (auto& c : clients) c.join();
+  std::set<std::string> ids;
+  for (const auto& r : replies) {
+    INFO(r.body);
+    REQUIRE(r.status == 201);
+    ids.insert(parse(r.body)["id"].GetString());
+  }
+  CHECK(ids.size() == 1);
+  HttpClient c(env.url());
+  Reply list = c.get("/api/v1/tweets/bob");
+  REQUIRE(list.status == 200);
+  CHECK(parse(list.body)["items"].Size() == 1);
+  // Validation errors are still answered at once, in the usual shape.
+  Reply blank = post(c, token, "   ");
+  CHECK(blank.status == 422);
+}
+
+TEST_CASE("late replies: a full store answers 507, never hangs, and the server keeps serving",
+          "[async-post]") {
+  Env env(256 * 1024);
+  const std::string token = token_for(env, "carol");
+  constexpr int kClients = 8, kPosts = 200;  // far more than 256 KiB holds
+  std::vector<Outcome> out(kClients);
+  std::vector<std::thread> clients;
+  for (int t = 0; t < kClients; ++t)
+    clients.emplace_back([&, t] {
+      HttpClient c(env.url());
+      for (int i = 0; i < kPosts; ++i) {
+        Reply r = post(c, token, std::string(270, char('a' + (t + i) % 26)));
+        out[t].statuses.push_back(r.status);
+        if (r.status == 507) break;
+        if (r.status == 201) out[t].ids.push_back(parse(r.body)["id"].GetString());
+      }
+    });
+  for (auto& c : clients) c.join();
+  size_t full = 0, ok = 0;
+  for (const auto& o : out)
+    for (long s : o.statuses) {
+      if (s == 507) ++full;
+      else if (s == 201) ++ok;
+      else FAIL_CHECK("unexpected status " << s);  // 0 would be a hang (client timeout)
+    }
+  CHECK(full == size_t(kClients));  // every client ended on a 507
+  HttpClient c(env.url());
+  CHECK(c.get("/health").status == 200);
+  Reply user = c.get("/api/v1/users/carol");
+  REQUIRE(user.status == 200);
+  CHECK(parse(user.body)["counts"]["tweets"].GetUint64() == ok);  // acknowledged = stored
+}
+
+TEST_CASE("late replies: shutdown with posts in flight answers or closes, and loses no acknowledged post",
+          "[async-post]") {
+  Env env;
+  const std::string token = token_for(env, "dave");
+  constexpr int kClients = 12;
+  std::atomic<bool> stop{false};
+  std::vector<Outcome> out(kClients);
+  std::vector<std::thread> clients;
+  for (int t = 0; t < kClients; ++t)
+    clients.emplace_back([&, t] {
+      HttpClient c(env.url());
+      for (int i = 0; i < 1000 && !stop.load(); ++i) {
+        Reply r = post(c, token, "in flight " + std::to_string(t) + " " + std::to_string(i));
+        out[t].statuses.push_back(r.status);
+        if (r.status == 201) out[t].ids.push_back(parse(r.body)["id"].GetString());
+        if (r.status == 0) break;  // the server is gone: connection refused or closed
+      }
+    });
+  // Let posts flow, then shut down under them.
+  for (int i = 0; i < 200; ++i) {
+    size_t n = 0;
+    for (const auto& o : out) n += o.ids.size();  // racy read, only a rough progress gauge
+    if (n > 50) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  env.server->shutdown();
+  const auto shutdown_took = std::chrono::steady_clock::now() - t0;
+  stop = true;
+  CHECK(env.server->dispatcher().deferred_in_flight() == 0);
+  // Gone: its listening socket closes too, so a client's retry (curl retries
+  // a request once when a kept-alive connection dies) is refused at once.
+  env.server.reset();
+  for (auto& c : clients) c.join();
+  // Bounded (the clients' own timeout is 10 s per request): no reply hung.
+  CHECK(shutdown_took < std::chrono::seconds(30));
+  std::set<std::string> acked;
+  for (const auto& o : out)
+    for (long s : o.statuses) {
+      INFO("status " << s);
+      CHECK((s == 201 || s == 0 || s == 503));
+    }
+  for (const auto& o : out) acked.insert(o.ids.begin(), o.ids.end());
+  CHECK(!acked.empty());
+  env.stop();
+  env.start();
+  HttpClient c(env.url());
+  for (const auto& id : acked) {
+    INFO(id);
+    CHECK(c.get("/api/v1/tweets/dave/" + id).status == 200);
+  }
+}
