@@ -79,6 +79,20 @@ TEST_CASE("memory state: posts deleted before their commit, one post always in f
   CHECK(d.mem.garbage() == 0);
 }
 
+TEST_CASE("memory state: a high max_stale still rebuilds past kMaxGarbageSlots", "[search][memory]") {
+  Driver d;
+  WorkItem in_flight = d.post(nth(0));
+  Xapian::docid most_slots = 0;
+  for (int c = 1; c <= 3000; ++c) {
+    std::vector<WorkItem> written{in_flight, d.del(nth(c - 1).id)};
+    in_flight = d.post(nth(c));
+    d.commit(written, 1'000'000);
+    most_slots = std::max(most_slots, d.mem.db.get_lastdocid());
+  }
+  CHECK(most_slots <= kMaxGarbageSlots + 2);
+  CHECK(d.rebuilds >= 2);
+}
+
 TEST_CASE("memory state: stale counts exactly the committed copies still in the index", "[search][memory]") {
   Driver d;
   std::vector<WorkItem> written;

@@ -42,6 +42,10 @@ struct PendingDoc {
   TweetDocument tweet;  // to rebuild the memory index without committed tweets
 };
 
+// The memory index is rebuilt past this many garbage slots even when
+// SearchIndexOptions::max_stale is higher (see MemoryState::evict_committed).
+inline constexpr size_t kMaxGarbageSlots = 1024;
+
 // Applied-but-uncommitted state, guarded by mem_mu (memory_state.cc).
 struct MemoryState {
   Xapian::WritableDatabase db = Xapian::WritableDatabase(std::string(), Xapian::DB_BACKEND_INMEMORY);
