@@ -3,9 +3,14 @@
 # (Flask + SQLAlchemy + PostgreSQL under gunicorn, 2 workers), same data, same wrk scripts.
 #
 #   bench/http/run_http_bench.sh BUILD_DIR [--seconds S] [--warmup S] [--runs N] [--scale N]
+#                                [--endpoints health,tweets,user_tweets,timeline,search,post]
+#                                [--gunicorn-class sync|gthread|gevent]
 #
 # BUILD_DIR holds bin/chirpd and bin/chirpctl (a Release build). Defaults: 1,000,000 tweets,
-# 10 s per endpoint after a 3 s warm-up, 2 runs. Everything listens on 127.0.0.1 only.
+# 10 s per endpoint after a 3 s warm-up, 2 runs, every endpoint, the gunicorn worker class
+# chosen by a short probe of each (--gunicorn-class skips the probe). Everything listens on
+# 127.0.0.1 only. A shorter run for one question, e.g. the POST path:
+#   bench/http/run_http_bench.sh build --scale 20000 --endpoints health,post --gunicorn-class gthread
 # Cached (git-ignored) in bench/data/cache/http-<corpus hash>/: the imported chirp data
 # folder and the loaded PostgreSQL cluster; each run works on copies (POSTs write).
 # Results: bench/results/http-<time>/ (raw wrk output, results.jsonl, summary.md, chart).
@@ -16,12 +21,15 @@ ROOT=$(cd "$HERE/../.." && pwd)
 BUILD=$(cd "${1:?usage: $0 BUILD_DIR [--seconds S] [--warmup S] [--runs N] [--scale N]}" && pwd)
 shift
 DURATION=10 WARMUP=3 RUNS=2 SCALE=1000000 PROBE=5
+ENDPOINT_LIST=health,tweets,user_tweets,timeline,search,post GUNICORN_CLASS=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) DURATION=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
     --scale) SCALE=$2; shift 2 ;;
+    --endpoints) ENDPOINT_LIST=$2; shift 2 ;;
+    --gunicorn-class) GUNICORN_CLASS=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -181,7 +189,11 @@ $PY "$HERE/setup_api.py" "http://127.0.0.1:$FLASK_PORT" "$PASSWORD" "$WORK/input
 stop_gunicorn
 
 # ---- wrk ------------------------------------------------------------------------
-ENDPOINTS=(health tweets user_tweets timeline search post)
+IFS=, read -r -a ENDPOINTS <<<"$ENDPOINT_LIST"
+for ep in "${ENDPOINTS[@]}"; do
+  case "$ep" in health | tweets | user_tweets | timeline | search | post) ;; *) echo "unknown endpoint $ep" >&2; exit 2 ;; esac
+done
+has_endpoint() { [[ ",$ENDPOINT_LIST," == *",$1,"* ]]; }
 declare -A PATH_OF=([health]=/health [tweets]=/api/v1/tweets [user_tweets]=/api/v1/tweets/{username}
   [timeline]=/api/v1/timeline [search]="/api/v1/search?q=" [post]="POST /api/v1/tweets")
 RESULTS=$OUT/results.jsonl
@@ -210,9 +222,10 @@ print(json.dumps(r))' "$server" "$ep" "$tag" "$load" >>"$RESULTS"
   log "  $tag $server $ep: $(tail -1 "$RESULTS" | $PY -c 'import json,sys; r=json.loads(sys.stdin.read()); print("%.0f req/s, p50 %.2f ms, p99 %.2f ms, non-2xx %d, socket errors %d" % (r["rps"], r["p50_ms"], r["p99_ms"], r["non2xx"], r["socket_errors"]))')"
 }
 
-log "gunicorn: measuring worker classes (${PROBE} s each on /api/v1/tweets and /api/v1/tweets/{username})"
-best_class="" best_score=0
+best_class=$GUNICORN_CLASS best_score=0
+[ -z "$best_class" ] && log "gunicorn: measuring worker classes (${PROBE} s each on /api/v1/tweets and /api/v1/tweets/{username})"
 for cls in sync gthread gevent; do
+  [ -n "$GUNICORN_CLASS" ] && break
   start_gunicorn "$cls"
   run_wrk flask "$FLASK_PORT" tweets 2 warmup
   score=1
@@ -246,10 +259,12 @@ for ((run = 1; run <= RUNS; run++)); do
 done
 
 # ---- POST with more HTTP threads --------------------------------------------------
-# chirpd answers a POST on the HTTP thread that received it, after the group commit's
-# fsync: with one thread per core only that many posts are in flight, so commits carry
-# 2 posts. The same data with --threads 64 shows what the write path can do.
+# chirpd answers a POST when its group commit is durable without holding the HTTP
+# thread meanwhile (late replies), so one thread per core keeps all 64 posts in flight.
+# Before that, a POST held its thread through the fsync and only --threads 64 did; the
+# same data with --threads 64 is kept as the comparison.
 CHIRP_RSS=$(peak_rss_kb "$CHIRP_PID")
+if has_endpoint post; then
 kill "$CHIRP_PID"; wait "$CHIRP_PID" 2>/dev/null || true
 "$CHIRPD" --data-dir "$WORK/chirp" --listen "127.0.0.1:$CHIRP_PORT" --rate-limit off \
   --access-log off --threads 64 >>"$WORK/chirpd.log" 2>&1 &
@@ -261,6 +276,7 @@ for ((run = 1; run <= RUNS; run++)); do
   run_wrk chirp64 "$CHIRP_PORT" post "$WARMUP" warmup
   run_wrk chirp64 "$CHIRP_PORT" post "$DURATION" "run$run"
 done
+fi
 
 # ---- peak memory ----------------------------------------------------------------
 {
@@ -286,6 +302,7 @@ cat "$OUT/peak_rss_kb.txt" >&2
   echo "kernel: $(uname -r); $(. /etc/os-release && echo "$PRETTY_NAME")"
   echo "versions: $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), $(nginx -v 2>&1 | cut -d' ' -f3), $("$PGBIN/postgres" --version), gunicorn $($PY -c 'import gunicorn; print(gunicorn.__version__)'), Flask $($PY -c 'import flask; print(flask.__version__)'), SQLAlchemy $($PY -c 'import sqlalchemy; print(sqlalchemy.__version__)')"
   echo "wrk: $THREADS threads, $CONNS connections, keep-alive, ${WARMUP} s warm-up + ${DURATION} s per endpoint, $RUNS runs"
+  echo "endpoints: $ENDPOINT_LIST; chirpd threads: default (one per core)"
   echo "gunicorn: $GUNICORN_WORKERS workers, class $best_class"
   echo "corpus: $(basename "$CORPUS") sha256 $HASH..."
 } >"$OUT/machine.txt"
