@@ -175,3 +175,66 @@ TEST_CASE("auth under storage faults: errors, nothing half-done, recovery", "[au
     CHECK(f->get_user(alice)->display_name == "Alice A.");
   }
 }
+
+TEST_CASE("auth: missing accounts, failed lookups and a hasher that refuses", "[auth]") {
+  faults::Scoped guard;
+  SECTION("unknown ids and names are NotFound; lookup errors are errors") {
+    testing::TempDir dir("chirp-auth-faults");
+    testing::EngineFixture f(no_search(dir.path()));
+    const uint64_t alice = f.user("alice");
+    auto s = f->login("alice", "password123");
+    REQUIRE(s.ok());
+    auto p = f->authenticate(s->token);
+    REQUIRE(p.ok());
+    engine::Principal ghost = *p;
+    ghost.user_id = alice + 1000;
+    CHECK(f->change_password(ghost, "password123", "new-password-1").code() == Code::kNotFound);
+    CHECK(f->delete_account(alice + 1000, "password123").code() == Code::kNotFound);
+    CHECK(f->get_user(alice + 1000).status().code() == Code::kNotFound);
+    CHECK(f->find_user("").status().code() == Code::kNotFound);
+    CHECK(f->find_user("a_name_longer_than_15").status().code() == Code::kNotFound);
+    CHECK(f->update_profile(alice + 1000, std::string("x"), std::nullopt).status().code() == Code::kNotFound);
+
+    faults::arm(Call::kGet, EIO);
+    CHECK(f->change_password(*p, "password123", "new-password-1").code() == Code::kInternal);
+    faults::arm(Call::kGet, EIO);
+    CHECK(f->delete_account(alice, "password123").code() == Code::kInternal);
+    faults::arm(Call::kGet, EIO);
+    CHECK(f->get_user(alice).status().code() == Code::kInternal);
+    faults::arm(Call::kGet, EIO, 1, /*skip=*/1);  // the record after the name
+    CHECK(f->find_user("alice").status().code() == Code::kNotFound);
+    // The account vanishes between the password check and the write.
+    faults::arm(Call::kGet, MDB_NOTFOUND, 1, /*skip=*/1);
+    CHECK(f->change_password(*p, "password123", "new-password-1").code() == Code::kNotFound);
+    faults::arm(Call::kGet, MDB_NOTFOUND, 1, /*skip=*/1);
+    CHECK(f->delete_account(alice, "password123").code() == Code::kNotFound);
+    faults::arm(Call::kPut, ENOSPC);
+    CHECK(f->change_password(*p, "password123", "new-password-1").code() == Code::kStorageFull);
+    CHECK(f->login("alice", "password123").ok());  // unchanged
+    CHECK(f->delete_account(alice, "wrong-password").code() == Code::kUnauthorized);
+    CHECK(f->change_password(*p, "wrong-password", "new-password-1").code() == Code::kUnauthorized);
+    CHECK(f->change_password(*p, "password123", "short").code() == Code::kUnprocessable);
+    // An empty display name falls back to the username.
+    auto u = f->update_profile(alice, std::string(""), std::nullopt);
+    REQUIRE(u.ok());
+    CHECK(u->display_name == "alice");
+    // A taken name is refused before hashing; a failed early check still ends in Conflict.
+    CHECK(f->register_user("ALICE", "password123").status().code() == Code::kConflict);
+    faults::arm(Call::kReadBegin, MDB_READERS_FULL);
+    CHECK(f->register_user("Alice", "password123").status().code() == Code::kConflict);
+  }
+  SECTION("a password hasher libsodium refuses: sign-up and password change fail as Internal, nothing stored") {
+    testing::TempDir dir("chirp-auth-faults");
+    auto o = no_search(dir.path());
+    o.pwhash_opslimit = 0;  // below argon2id's minimum
+    testing::EngineFixture f(o);
+    auto u = f->register_user("bob", "password123");
+    REQUIRE_FALSE(u.ok());
+    CHECK(u.status().code() == Code::kInternal);
+    CHECK(f->find_user("bob").status().code() == Code::kNotFound);
+    CHECK(f->hash_password("password123").status().code() == Code::kInternal);
+    CHECK(f->hash_password("short").status().code() == Code::kUnprocessable);
+    CHECK(f->login("bob", "password123").status().code() == Code::kUnauthorized);
+    CHECK(f->stats().users == 0);
+  }
+}
