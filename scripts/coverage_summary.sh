@@ -14,6 +14,10 @@
 #   instantiation never ran, so exception edges counted as untaken branches.
 #   gcov's JSON marks every branch's throw flag; exception edges are left out
 #   (the usual setting for C++ branch coverage).
+# Branches on lines without code (a lone "}" or "});": the compiler's cleanup
+# of temporaries, run only while an exception unwinds, not marked "throw" by
+# gcov) are left out too, as gcovr's --exclude-unreachable-branches does; the
+# summary prints how many.
 # In the ASan + UBSan build, UBSan's checks are branches too (their failing
 # arm is never taken), so its branch figures are lower than a plain
 # --coverage build's; docs/reliability.md gives both.
