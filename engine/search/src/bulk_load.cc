@@ -25,6 +25,9 @@
 namespace chirp::search {
 namespace fs = std::filesystem;
 
+// Words seen fewer times than this in one bulk load get no spelling entry.
+constexpr Xapian::termcount kMinSpellingFreq = 2;
+
 struct Segment {
   std::string path;
   std::vector<std::pair<uint32_t, TweetDocument>> docs;
@@ -43,6 +46,8 @@ struct BulkLoad::State {
   std::vector<IndexOp> after_merge;  // deletes and re-upserts of tweets on disk, in seq order
   std::vector<std::pair<uint32_t, uint32_t>> ranges;  // docid ranges of built segments
   std::vector<std::string> built;                     // their folders
+  std::vector<size_t> built_docs;                     // their document counts
+  size_t threads = 1;
   int next_segment = 0;
 
   std::mutex spell_mu;
@@ -105,6 +110,7 @@ struct BulkLoad::State {
     seg.path = work + "/seg-" + std::to_string(next_segment++);
     ranges.push_back({seg.lo, seg.hi});
     built.push_back(seg.path);
+    built_docs.push_back(seg.docs.size());
     std::unique_lock lk(mu);
     cv.wait(lk, [&] { return queue.size() < builders.size() || !error.ok(); });
     if (!error.ok()) return error;
@@ -120,6 +126,41 @@ struct BulkLoad::State {
     return error;
   }
 
+  // The load's spelling data, as `threads` spelling-only databases built in
+  // parallel (each a share of the words) and merged by the compaction like
+  // the segments. Words seen once in the whole load (hapax legomena: mostly
+  // typos, URL and number fragments, half of a tweet corpus's distinct
+  // words) are left out: a suggestion should be a word people use, and
+  // Xapian's spelling table costs a trigram fan-out per word.
+  Result<std::vector<std::string>> build_spelling() {
+    std::vector<const std::pair<const std::string, Xapian::termcount>*> words;
+    words.reserve(spelling.size());
+    for (const auto& kv : spelling)
+      if (kv.second >= kMinSpellingFreq) words.push_back(&kv);
+    std::vector<std::string> paths;
+    if (words.empty()) return paths;
+    const size_t n = std::min(threads, words.size());
+    std::vector<Status> errors(n, Status::Ok());
+    std::vector<std::thread> workers;
+    for (size_t i = 0; i < n; ++i) {
+      paths.push_back(work + "/spelling-" + std::to_string(i));
+      workers.emplace_back([&, i] {
+        try {
+          Xapian::WritableDatabase db(paths[i], Xapian::DB_CREATE_OR_OVERWRITE);
+          for (size_t w = i; w < words.size(); w += n) db.add_spelling(words[w]->first, words[w]->second);
+          db.commit();
+          db.close();
+        } catch (const Xapian::Error& e) {
+          errors[i] = Status::Internal(std::string("search bulk spelling: ") + e.get_type() + ": " + e.get_msg());
+        }
+      });
+    }
+    for (auto& t : workers) t.join();
+    for (const Status& st : errors)
+      if (!st.ok()) return st;
+    return paths;
+  }
+
   void stop_builders() {
     {
       std::lock_guard lk(mu);
@@ -132,6 +173,24 @@ struct BulkLoad::State {
     builders.clear();
   }
 };
+
+namespace {
+
+// Whether some term is in every document of the merged database. Such a term
+// is in every document of each source, so only the smallest segment's
+// universal terms are candidates (not every term of the merge: millions).
+bool has_universal_term(const std::string& merged, const BulkLoad::State& s) {
+  size_t k = 0;
+  for (size_t i = 1; i < s.built_docs.size(); ++i)
+    if (s.built_docs[i] < s.built_docs[k]) k = i;
+  Xapian::Database small(s.built[k]), check(merged);
+  const Xapian::doccount n_small = small.get_doccount(), n = check.get_doccount();
+  for (auto t = small.allterms_begin(); t != small.allterms_end(); ++t)
+    if (t.get_termfreq() == n_small && check.get_termfreq(*t) == n) return true;
+  return false;
+}
+
+}  // namespace
 
 Result<std::unique_ptr<BulkLoad>> SearchIndex::begin_bulk(int threads) {
   CHIRP_RETURN_IF_ERROR(flush());
@@ -151,6 +210,7 @@ Result<std::unique_ptr<BulkLoad>> SearchIndex::begin_bulk(int threads) {
   fs::create_directories(s->work, ec);
   if (ec) return Status::Internal("cannot create " + s->work + ": " + ec.message());
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  s->threads = static_cast<size_t>(threads);
   BulkLoad::State* raw = s.get();
   for (int i = 0; i < threads; ++i) s->builders.emplace_back([raw] { raw->builder(); });
   return std::make_unique<BulkLoad>(std::move(s));
@@ -215,15 +275,23 @@ Status BulkLoad::finish() {
   s.stop_builders();
   auto t1 = std::chrono::steady_clock::now();
   if (s.through_seq <= d.committed_seq) return Status::Ok();  // nothing new
+  std::vector<std::string> spelling_dbs;
+  if (d.options.spelling) {
+    auto built = s.build_spelling();
+    if (!built.ok()) return built.status();
+    spelling_dbs = std::move(built).value();
+  }
+  auto t_spell = std::chrono::steady_clock::now();
 
   const std::string merged = s.work + "/merged";
   try {
-    // Sources: the disk index (unless empty) and every segment. Their docid
-    // ranges must be disjoint to keep docids. Xapian 1.4.22 also misreads a
-    // term found in every document of such a merge (BoolWeight matches throw
-    // "Unexpected end of posting list"), so after the merge no term may be
-    // universal. In either case the segments are copied in document by
-    // document instead (slow, but only small or odd loads get there).
+    // Sources: the disk index (unless empty), every segment and the spelling
+    // databases. Their docid ranges must be disjoint to keep docids. Xapian
+    // 1.4.22 also misreads a term found in every document of such a merge
+    // (BoolWeight matches throw "Unexpected end of posting list"), so after
+    // the merge no term may be universal. In either case the segments are
+    // copied in document by document instead (slow, but only small or odd
+    // loads get there).
     Xapian::Database disk(d.dir);
     bool compactable = true;
     if (disk.get_doccount() > 0) {
@@ -235,16 +303,13 @@ Status BulkLoad::finish() {
       Xapian::Database sources;
       if (disk.get_doccount() > 0) sources.add_database(disk);
       for (const auto& p : s.built) sources.add_database(Xapian::Database(p));
-      if (sources.size() > 1) {
+      for (const auto& p : spelling_dbs) sources.add_database(Xapian::Database(p));
+      if (sources.size() > 0) {
         sources.compact(merged, Xapian::DBCOMPACT_NO_RENUMBER);  // one N-way pass: each posting written once
-        Xapian::Database check(merged);
-        const Xapian::doccount n = check.get_doccount();
-        for (auto t = check.allterms_begin(); t != check.allterms_end() && compactable; ++t)
-          if (t.get_termfreq() == n) compactable = false;
-        check.close();
-        if (!compactable) fs::remove_all(merged);
-      } else if (sources.size() == 1) {
-        sources.compact(merged, Xapian::DBCOMPACT_NO_RENUMBER);  // one source: a plain copy
+        if (!s.built.empty() && (s.built.size() > 1 || disk.get_doccount() > 0) && has_universal_term(merged, s)) {
+          compactable = false;
+          fs::remove_all(merged);
+        }
       } else {
         Xapian::WritableDatabase(merged, Xapian::DB_CREATE_OR_OVERWRITE).close();
       }
@@ -265,7 +330,10 @@ Status BulkLoad::finish() {
       tg.set_database(out);
       tg.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
     }
-    for (const auto& [word, n] : s.spelling) out.add_spelling(word, n);
+    if (!compactable) {  // the spelling databases were not merged: add their words here
+      for (const auto& [word, n] : s.spelling)
+        if (n >= kMinSpellingFreq) out.add_spelling(word, n);
+    }
     if (!compactable) {
       // The segments' words are in the spelling data already: a generator without spelling.
       Xapian::TermGenerator copy_tg = schema::make_term_generator();
@@ -303,9 +371,10 @@ Status BulkLoad::finish() {
     out.commit();
     out.close();
     auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
-    spdlog::info("search bulk load: {} segments; waited {:.0f} ms for the last builds, merged in {:.0f} ms ({}), "
-                 "spelling + deletes + commit {:.0f} ms", s.built.size(), ms(t0, t1), ms(t1, t2),
-                 compactable ? "compaction" : "copied in", ms(t2, std::chrono::steady_clock::now()));
+    spdlog::info("search bulk load: {} segments; waited {:.0f} ms for the last builds, spelling data {:.0f} ms "
+                 "({} databases), merged in {:.0f} ms ({}), deletes + commit {:.0f} ms", s.built.size(), ms(t0, t1),
+                 ms(t1, t_spell), spelling_dbs.size(), ms(t_spell, t2), compactable ? "compaction" : "copied in",
+                 ms(t2, std::chrono::steady_clock::now()));
   } catch (const Xapian::Error& e) {
     return Status::Internal("search bulk merge failed: " + std::string(e.get_type()) + ": " + e.get_msg());
   }
