@@ -4,7 +4,7 @@
 //   valgrind --tool=callgrind --collect-atstart=no
 //     --toggle-collect='chirp::search::SearchIndex::search*'
 //     search_profile /tmp/work/search CORPUS 200000 [ROUNDS] [KIND]
-// Prints per-kind mean latency (ms) per sort; KIND limits it to one kind.
+// Prints per-kind mean, p50 and p99 latency (ms) per sort; KIND limits it to one kind.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
     std::cerr << idx.status().message() << "\n";
     return 1;
   }
-  std::map<std::string, std::map<std::string, std::pair<double, int>>> took;  // sort -> kind -> (ms, n)
+  std::map<std::string, std::map<std::string, std::vector<double>>> took;  // sort -> kind -> ms
   for (int r = 0; r < rounds; ++r)
     for (bool recent : {false, true})
       for (const auto& q : queries) {
@@ -45,11 +45,15 @@ int main(int argc, char** argv) {
         auto p = (*idx)->search(req);
         double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
         if (!p.ok()) std::cerr << q.chirp << ": " << p.status().message() << "\n";
-        auto& [sum, n] = took[recent ? "recent" : "relevance"][q.kind];
-        sum += ms;
-        ++n;
+        took[recent ? "recent" : "relevance"][q.kind].push_back(ms);
+        took[recent ? "recent" : "relevance"]["all"].push_back(ms);
       }
   for (auto& [sort, kinds] : took)
-    for (auto& [kind, v] : kinds) std::printf("%s %s mean %.3f ms over %d\n", sort.c_str(), kind.c_str(), v.first / v.second, v.second);
+    for (auto& [kind, v] : kinds) {
+      double sum = 0;
+      for (double ms : v) sum += ms;
+      std::printf("%s %s: mean %.3f p50 %.3f p99 %.3f ms over %zu\n", sort.c_str(), kind.c_str(), sum / v.size(),
+                  percentile(v, 0.5), percentile(v, 0.99), v.size());
+    }
   return 0;
 }
