@@ -21,6 +21,8 @@ namespace {
 constexpr int kMaxRelevanceOffset = 1000;  // deeper relevance pages are not offered
 constexpr int kRetries = 9;                // DatabaseModifiedError / transient corrupt-read retries
 constexpr uint64_t kFewResults = 5;        // below this, offer a spelling suggestion
+constexpr Xapian::doccount kExactMemoryMatches = 20000;  // memory matches counted exactly (under mem_mu)
+constexpr Xapian::doccount kMaxSpellingScanDocs = 20000;  // larger memory index (a catch-up): no term scan
 
 struct Candidate {
   uint64_t id = 0;
@@ -210,11 +212,15 @@ MemorySnapshot search_memory(const SearchIndex::Impl& d, const Xapian::Query& q,
   if (d.mem.db.get_doccount() <= d.mem.upserts.size()) {
     snap.estimate = run(d.mem.db, q, sort, true, count, out);
   } else {
-    // Stale copies are left out; looking at every memory match (the memory
-    // index is small: pending tweets plus at most max_stale stale ones) makes
-    // the pending count exact instead of a decider-scaled guess.
+    // Stale copies are left out; looking at every memory match makes the
+    // pending count exact instead of a decider-scaled guess. The memory index
+    // is small while posting live (a commit interval's tweets plus at most
+    // max_stale stale ones); during a long catch-up it can hold far more, and
+    // this runs under mem_mu, which apply() needs: past kExactMemoryMatches
+    // the count is Xapian's scaled estimate.
     PendingOnly pending(d.mem);
-    snap.estimate = run(d.mem.db, q, sort, true, count, out, &pending, d.mem.db.get_doccount());
+    snap.estimate = run(d.mem.db, q, sort, true, count, out, &pending,
+                        std::min<Xapian::doccount>(d.mem.db.get_doccount(), kExactMemoryMatches));
   }
   return snap;
 }
@@ -250,13 +256,14 @@ Status with_disk(const SearchIndex::Impl& d, const MemorySnapshot& snap, Fn fn) 
 // distance.
 void suggest_from_memory(const SearchIndex::Impl& d, const std::vector<std::string>& words,
                          std::map<std::string, std::string>* fixes) {
-  std::lock_guard lk(d.mem_mu);
+  std::lock_guard lk(d.mem_mu);  // apply() waits meanwhile: the scan is bounded below
   if (d.mem.db.get_doccount() == 0) return;
   for (const auto& w : words) {
     if (d.mem.db.term_exists(w)) {
       fixes->erase(w);
       continue;
     }
+    if (d.mem.db.get_doccount() > kMaxSpellingScanDocs) continue;
     SpellingCandidate mem = closest_word(d.mem.db, w, 2);
     if (mem.word.empty()) continue;
     auto disk = fixes->find(w);
