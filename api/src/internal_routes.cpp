@@ -6,6 +6,7 @@
 #include <charconv>
 #include <fstream>
 #include <sstream>
+#include <type_traits>
 
 #include "chirp/api/errors.h"
 #include "chirp/api/internal.h"
@@ -83,25 +84,130 @@ void ConsumerAcks::seen(const std::string& consumer, uint64_t applied) {
     it->second.at = std::chrono::steady_clock::now();
   }
   cv_.notify_all();
+  run_due_waiters();
+}
+
+bool ConsumerAcks::applied_locked(uint64_t seq, std::chrono::steady_clock::time_point now) const {
+  for (const auto& [name, c] : consumers_)
+    if (now - c.at < away_ && c.applied < seq) return false;
+  return true;
 }
 
 bool ConsumerAcks::wait(uint64_t seq, std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mu_);
-  return cv_.wait_for(lock, timeout, [&] {
-    const auto now = std::chrono::steady_clock::now();
-    for (const auto& [name, c] : consumers_)
-      if (now - c.at < away_ && c.applied < seq) return false;
-    return true;
-  });
+  const bool applied =
+      cv_.wait_for(lock, timeout, [&] { return applied_locked(seq, std::chrono::steady_clock::now()); });
+  if (!applied) timeouts_.fetch_add(1, std::memory_order_relaxed);
+  return applied;
 }
+
+void ConsumerAcks::when_applied(uint64_t seq, std::chrono::milliseconds timeout, std::function<void()> done) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const auto now = std::chrono::steady_clock::now();
+    if (!applied_locked(seq, now) && !stopping_) {
+      waiters_.push_back({seq, now + timeout, std::move(done)});
+      if (!timer_.joinable()) timer_ = std::thread([this] { timer_loop(); });
+      timer_cv_.notify_one();
+      return;
+    }
+  }
+  done();
+}
+
+void ConsumerAcks::run_due_waiters() {
+  std::vector<std::function<void()>> due;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (waiters_.empty()) return;
+    const auto now = std::chrono::steady_clock::now();
+    for (size_t i = 0; i < waiters_.size();) {
+      const bool applied = applied_locked(waiters_[i].seq, now);
+      if (applied || now >= waiters_[i].deadline || stopping_) {
+        if (!applied) timeouts_.fetch_add(1, std::memory_order_relaxed);
+        due.push_back(std::move(waiters_[i].done));
+        waiters_[i] = std::move(waiters_.back());
+        waiters_.pop_back();
+      } else {
+        ++i;
+      }
+    }
+  }
+  for (auto& f : due) f();
+}
+
+// Deadlines, and consumers going away (not seen for `away_`), happen without
+// a poll to notice them: this thread looks every few milliseconds while
+// anyone waits, and sleeps otherwise.
+void ConsumerAcks::timer_loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    if (waiters_.empty())
+      timer_cv_.wait(lock, [&] { return stopping_ || !waiters_.empty(); });
+    else
+      timer_cv_.wait_for(lock, std::chrono::milliseconds(20));
+    lock.unlock();
+    run_due_waiters();
+    lock.lock();
+  }
+}
+
+ConsumerAcks::~ConsumerAcks() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  timer_cv_.notify_all();
+  if (timer_.joinable()) timer_.join();
+  run_due_waiters();  // answer whoever still waits
+}
+
+namespace {
+
+// RequestContext::defer_ (late replies) may or may not be in this build's
+// route.h; the wrapper below works with and without it.
+template <typename C, typename = void>
+struct has_defer : std::false_type {};
+template <typename C>
+struct has_defer<C, std::void_t<decltype(&C::defer_)>> : std::true_type {};
+
+// A handler that answers late (ctx.defer(), e.g. a post answered when its
+// group commit is durable) gets a reply that first waits — without blocking
+// the thread that completes it — until the live consumers have applied
+// everything logged up to then. Sets *deferred when the handler deferred.
+template <typename Ctx>
+void wait_in_late_replies(Ctx& ctx, const std::shared_ptr<bool>& deferred, engine::Engine& e,
+                          const std::shared_ptr<ConsumerAcks>& acks, std::chrono::milliseconds timeout) {
+  if constexpr (has_defer<Ctx>::value) {
+    auto outer = ctx.defer_;
+    if (!outer) return;
+    ctx.defer_ = [outer = std::move(outer), deferred, &e, acks, timeout] {
+      auto reply = outer();
+      if (!reply) return reply;
+      *deferred = true;
+      return decltype(reply)([reply, &e, acks, timeout](HttpResponse resp) {
+        if (resp.status < 200 || resp.status >= 300) return reply(std::move(resp));
+        auto held = std::make_shared<HttpResponse>(std::move(resp));
+        acks->when_applied(e.last_change_seq(), timeout, [reply, held] { reply(std::move(*held)); });
+      });
+    };
+  } else {
+    (void)ctx, (void)deferred, (void)e, (void)acks, (void)timeout;
+  }
+}
+
+}  // namespace
 
 void wait_for_consumers_on_writes(RouteTable& t, engine::Engine& e, std::shared_ptr<ConsumerAcks> acks,
                                   std::chrono::milliseconds timeout) {
   for (Route& r : t.routes) {
     if (r.method == Method::kGet || r.method == Method::kHead || r.method == Method::kOptions) continue;
     r.handler = [inner = std::move(r.handler), &e, acks, timeout](const HttpRequest& req, RequestContext& ctx) {
+      auto deferred = std::make_shared<bool>(false);
+      wait_in_late_replies(ctx, deferred, e, acks, timeout);
       const uint64_t before = e.last_change_seq();
       HttpResponse resp = inner(req, ctx);
+      if (*deferred) return resp;  // ignored: the late reply answers
       const uint64_t after = e.last_change_seq();
       if (resp.status >= 200 && resp.status < 300 && after > before) (void)acks->wait(after, timeout);
       return resp;

@@ -1,6 +1,8 @@
 // chirpd option parsing.
 #include "chirp/api/options.h"
 
+#include "cidr.h"
+
 #include <fcntl.h>
 #include <sodium.h>
 #include <sys/stat.h>
@@ -11,6 +13,8 @@
 #include <cstring>
 #include <filesystem>
 #include <string_view>
+#include <thread>
+#include <algorithm>
 
 namespace chirp::api {
 
@@ -26,15 +30,14 @@ constexpr Flag kFlags[] = {
     {"role", "CHIRP_ROLE", "all|users|tweets|search (default all)"},
     {"data-dir", "CHIRP_DATA_DIR", "data folder (default ./data)"},
     {"listen", "CHIRP_LISTEN", "HOST:PORT (default 127.0.0.1:8080; 8000 tweets, 8001 users, 8002 search)"},
-    {"users-url", "CHIRP_USERS_URL", "split mode: the users service's internal listener (default http://127.0.0.1:9001)"},
-    {"tweets-url", "CHIRP_TWEETS_URL", "split mode: the tweets service's internal listener (default http://127.0.0.1:9000)"},
-    {"internal-listen", "CHIRP_INTERNAL_LISTEN", "split mode: HOST:PORT of /internal/v1/* (default: --listen port + 1000)"},
+    {"users-url", "CHIRP_USERS_URL", "split mode: the users service (default http://127.0.0.1:8001)"},
+    {"tweets-url", "CHIRP_TWEETS_URL", "split mode: the tweets service (default http://127.0.0.1:8000)"},
     {"internal-secret-file", "CHIRP_INTERNAL_SECRET_FILE", "split mode: file holding the secret for /internal/v1/* (default: internal.secret in the parent of --data-dir, created mode 0600 if missing)"},
     {"auth-cache-seconds", "CHIRP_AUTH_CACHE_SECONDS", "split mode: seconds a token check is trusted (1..30, default 30)"},
     {"static-dir", "CHIRP_STATIC_DIR", "web app and Swagger UI files (default static)"},
     {"threads", "CHIRP_THREADS", "HTTP threads (default: one per core)"},
     {"rate-limit", "CHIRP_RATE_LIMIT", "on|off (default on)"},
-    {"trusted-proxy", "CHIRP_TRUSTED_PROXY", "ADDR whose X-Forwarded-For / X-Request-Id are believed (repeatable; env: comma list)"},
+    {"trusted-proxy", "CHIRP_TRUSTED_PROXY", "ADDR or CIDR (10.0.0.0/8) whose X-Forwarded-For / X-Request-Id are believed (repeatable; env: comma list)"},
     {"log-format", "CHIRP_LOG_FORMAT", "text|json (default text)"},
     {"access-log", "CHIRP_ACCESS_LOG", "on|off: one log line per request (default on)"},
 };
@@ -79,8 +82,6 @@ Status apply(ChirpdOptions& o, std::string_view flag, std::string_view v, bool& 
   } else if (flag == "listen") {
     CHIRP_RETURN_IF_ERROR(split_host_port(v, o.listen_host, o.listen_port));
     listen_set = true;
-  } else if (flag == "internal-listen") {
-    CHIRP_RETURN_IF_ERROR(split_host_port(v, o.internal_host, o.internal_port));
   } else if (flag == "users-url") {
     o.users_url = v;
   } else if (flag == "tweets-url") {
@@ -108,19 +109,28 @@ Status apply(ChirpdOptions& o, std::string_view flag, std::string_view v, bool& 
     if (!b.ok()) return b.status();
     o.access_log = *b;
   } else if (flag == "trusted-proxy") {
+    // A numeric address or range: a typo must not silently trust nobody (or everybody).
+    auto add = [&](std::string_view item) -> Status {
+      if (!detail::Cidr::parse(item))
+        return bad(flag, "'" + std::string(item.substr(0, 64)) + "' is not an address or ADDR/BITS range (host bits must be 0)");
+      o.trusted_proxies.emplace_back(item);
+      return Status::Ok();
+    };
     if (from_env) {
       o.trusted_proxies.clear();
       size_t start = 0;
       while (start <= v.size()) {
         size_t comma = v.find(',', start);
         std::string_view item = v.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
-        if (!item.empty()) o.trusted_proxies.emplace_back(item);
+        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+        while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+        if (!item.empty()) CHIRP_RETURN_IF_ERROR(add(item));
         if (comma == std::string_view::npos) break;
         start = comma + 1;
       }
     } else {
       if (v.empty()) return bad(flag, "must not be empty");
-      o.trusted_proxies.emplace_back(v);
+      CHIRP_RETURN_IF_ERROR(add(v));
     }
   } else if (flag == "log-format") {
     if (v == "text")
@@ -173,16 +183,6 @@ Result<ChirpdOptions> parse_chirpd_options(const std::vector<std::string>& args,
     CHIRP_RETURN_IF_ERROR(apply(o, name, value, listen_set, false));
   }
   if (!listen_set) o.listen_port = default_port(o.role);
-  if (o.internal_host.empty()) {  // not given: next to the public listener
-    o.internal_host = o.listen_host;
-    if (o.listen_port > 65535 - 1000) {
-      // Only split roles serve it; all-in-one has no internal listener.
-      if (o.role != "all") return bad("internal-listen", "--listen port + 1000 is out of range: set it");
-      o.internal_port = 0;
-    } else {
-      o.internal_port = o.listen_port == 0 ? 0 : static_cast<uint16_t>(o.listen_port + 1000);
-    }
-  }
   return o;
 }
 
@@ -198,12 +198,13 @@ std::string chirpd_usage() {
   u += "  --help                                     this text\n";
   u += "\nroles: all serves the users, tweets and search tables, the web app (--static-dir) and /docs on\n"
        "one engine over --data-dir. users|tweets|search (split mode) serve only their own routes on their own\n"
-       "--data-dir, and /internal/v1/* for their peers on --internal-listen, guarded by a shared secret:\n"
+       "--data-dir, and /internal/v1/* for their peers on the same listener, guarded by a shared secret:\n"
        "--internal-secret-file, or else internal.secret beside the data folder (the parent of --data-dir,\n"
        "so roles with sibling data folders share it; created with 32 random bytes, mode 0600, if missing;\n"
        "refused if group/others can read it);\n"
        "tweets follows the users log (--users-url), users and search follow the tweets log (--tweets-url),\n"
-       "search also the users log. Put nginx in front (docker/gateway/): it never routes /internal/.\n";
+       "search also the users log; the peer URLs name the peers' --listen addresses. Put nginx in front\n"
+       "(docker/gateway/): it never routes /internal/.\n";
   return u;
 }
 
@@ -322,6 +323,10 @@ ServerConfig server_config_from(const ChirpdOptions& o) {
   c.host = o.listen_host;
   c.port = o.listen_port;
   c.threads = o.threads;
+  // Split roles: public requests on workers, so writes waiting for their
+  // consumers never hold the I/O threads that answer those consumers' polls.
+  if (o.role != "all")
+    c.worker_threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
   c.rate_limit.enabled = o.rate_limit;
   c.trusted_proxies = o.trusted_proxies;
   c.log_format = o.log_format;

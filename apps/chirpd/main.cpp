@@ -88,8 +88,9 @@ int main(int argc, char** argv) {
   auto acks = std::make_shared<chirp::api::ConsumerAcks>();
   if (role == "users" || role == "tweets")
     for (auto& t : tables) chirp::api::wait_for_consumers_on_writes(t, *engine, acks);
-  std::vector<chirp::api::RouteTable> internal_tables;
-  if (split) internal_tables.push_back(chirp::api::make_internal_table(*engine, secret, role == "users", acks));
+  // Split mode: /internal/v1/* on the public listener, behind the secret; the
+  // peers' --users-url / --tweets-url name that listener (API.md defaults).
+  if (split) tables.push_back(chirp::api::make_internal_table(*engine, secret, role == "users", acks));
 
   // Split mode: each role keeps what it needs of its peers' logs (DESIGN.md
   // "Split mode: who owns what"), resuming from the position stored with it.
@@ -135,7 +136,12 @@ int main(int argc, char** argv) {
   } else {
     cfg.authenticator = chirp::api::make_engine_authenticator(*engine);
   }
-  cfg.readiness = chirp::api::make_engine_readiness(*engine);
+  // Split mode: /ready also reports how far this role follows each peer's log
+  // and whether the peer answers (reported only: see services.h).
+  std::vector<const LogFollower*> followed;
+  for (const LogFollower* f : {users_log.get(), tweets_log.get()})
+    if (f != nullptr) followed.push_back(f);
+  cfg.readiness = chirp::api::make_engine_readiness(*engine, 10000, std::move(followed));
   if (role == "users") {
     // openapi.json (served by users through the gateway) describes the whole
     // public API, as in all-in-one mode; these tables are documented, never routed here.
@@ -155,35 +161,19 @@ int main(int argc, char** argv) {
                                              [e] { return static_cast<double>(e->index_docs()); }});
     server.dispatcher().metrics().add_gauge({"chirp_lmdb_map_size_bytes", "LMDB map size",
                                              [e] { return static_cast<double>(e->stats().map_size); }});
+    if (role == "users" || role == "tweets") {
+      chirp::api::ConsumerAcks* a = acks.get();
+      server.dispatcher().metrics().add_gauge({"chirp_consumer_wait_timeouts_total",
+                                               "writes answered before every live consumer had applied them",
+                                               [a] { return static_cast<double>(a->timeouts()); }});
+    }
     for (LogFollower* f : {users_log.get(), tweets_log.get()}) {
       if (f == nullptr) continue;
       server.dispatcher().metrics().add_gauge({"chirp_replica_" + f->log() + "_seq",
                                                "last change of the " + f->log() + " log applied here",
                                                [f] { return static_cast<double>(f->position()); }});
     }
-    // Split mode: the internal surface on its own listener and threads, so a
-    // write waiting for its consumers (ConsumerAcks) never blocks their polls.
-    std::unique_ptr<chirp::api::Server> internal;
-    if (split) {
-      chirp::api::ServerConfig ic;
-      ic.host = opts->internal_host;
-      ic.port = opts->internal_port;
-      ic.threads = 2;
-      ic.serve_web = false;
-      ic.rate_limit.enabled = false;
-      ic.log_format = opts->log_format;
-      ic.access_log = opts->access_log;
-      internal = std::make_unique<chirp::api::Server>(std::move(ic), std::move(internal_tables));
-      if (auto s = internal->start(); !s.ok()) {
-        spdlog::error("internal listener: {}", s.message());
-        rc = 1;
-      } else {
-        spdlog::info("chirpd role={} internal listener on http://{}:{}", role, opts->internal_host, internal->port());
-      }
-    }
-    if (rc != 0) {
-      // could not bind the internal listener
-    } else if (auto s = server.start(); !s.ok()) {
+    if (auto s = server.start(); !s.ok()) {
       spdlog::error("{}", s.message());
       rc = 1;
     } else {
@@ -193,7 +183,6 @@ int main(int argc, char** argv) {
       sigwait(&stop_signals, &sig);
       spdlog::info("signal {} received, shutting down", sig);
       server.shutdown();
-      if (internal) internal->shutdown();
     }
   }
   if (users_log) users_log->stop();

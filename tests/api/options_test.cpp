@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "chirp/api/options.h"
+#include "cidr.h"
 
 using namespace chirp::api;
 
@@ -33,11 +34,9 @@ TEST_CASE("defaults", "[options]") {
   CHECK(o.data_dir == "./data");
   CHECK(o.listen_host == "127.0.0.1");
   CHECK(o.listen_port == 8080);
-  // Peers are reached on their internal listeners (public port + 1000).
-  CHECK(o.users_url == "http://127.0.0.1:9001");
-  CHECK(o.tweets_url == "http://127.0.0.1:9000");
-  CHECK(o.internal_host == "127.0.0.1");
-  CHECK(o.internal_port == 9080);
+  // API.md: the peers' public listeners, which also serve /internal/v1/*.
+  CHECK(o.users_url == "http://127.0.0.1:8001");
+  CHECK(o.tweets_url == "http://127.0.0.1:8000");
   CHECK(o.rate_limit);
   CHECK(o.log_format == LogFormat::kText);
   CHECK(o.static_dir == "static");
@@ -50,21 +49,16 @@ TEST_CASE("per-role default ports", "[options]") {
   CHECK(parse({"--role", "search", "--listen", "0.0.0.0:9000"}).value().listen_port == 9000);
 }
 
-TEST_CASE("the internal listener sits next to the public one unless given", "[options]") {
-  auto users = parse({"--role", "users"}).value();
-  CHECK(users.internal_port == 9001);
-  auto moved = parse({"--role", "tweets", "--listen", "0.0.0.0:7000"}).value();
-  CHECK(moved.internal_host == "0.0.0.0");
-  CHECK(moved.internal_port == 8000);
-  auto given = parse({"--role", "search", "--internal-listen", "10.0.0.5:7777"}).value();
-  CHECK(given.internal_host == "10.0.0.5");
-  CHECK(given.internal_port == 7777);
-  auto any = parse({"--listen", "127.0.0.1:0"}).value();
-  CHECK(any.internal_port == 0);
-  CHECK(parse({"--listen", "127.0.0.1:65000"}).ok());  // all-in-one: no internal listener
-  CHECK_FALSE(parse({"--role", "users", "--listen", "127.0.0.1:65000"}).ok());  // + 1000 is no port: say so
-  CHECK(parse({"--role", "users", "--listen", "127.0.0.1:65000", "--internal-listen", "127.0.0.1:64000"}).ok());
-  CHECK_FALSE(parse({"--internal-listen", "nope"}).ok());
+TEST_CASE("split roles serve internal and public requests on one listener", "[options]") {
+  // --internal-listen is gone: /internal/v1/* shares --listen (docs/architecture.md).
+  CHECK_FALSE(parse({"--role", "users", "--internal-listen", "127.0.0.1:9001"}).ok());
+  // Split roles run public requests on workers (the I/O threads answer the
+  // peers' polls); all-in-one keeps them on the I/O threads.
+  CHECK(server_config_from(parse({"--role", "users", "--threads", "3"}).value()).worker_threads == 3);
+  CHECK(server_config_from(parse({"--role", "search"}).value()).worker_threads >= 2);
+  CHECK(server_config_from(parse({"--threads", "3"}).value()).worker_threads == 0);
+  auto t = parse({"--role", "tweets", "--listen", "0.0.0.0:7000"}).value();
+  CHECK(server_config_from(t).port == 7000);
 }
 
 TEST_CASE("every flag parses", "[options]") {
@@ -103,6 +97,43 @@ TEST_CASE("environment variables, overridden by flags", "[options]") {
   CHECK_FALSE(o.rate_limit);
   CHECK(o.trusted_proxies == std::vector<std::string>{"1.1.1.1", "2.2.2.2"});
   CHECK(parse({}, {{"CHIRP_LISTEN", "127.0.0.1:7777"}}).value().listen_port == 7777);
+}
+
+TEST_CASE("trusted proxies are addresses or CIDR ranges, nothing else", "[options]") {
+  auto o = parse({"--trusted-proxy", "10.0.0.0/8", "--trusted-proxy", "fd00::/8", "--trusted-proxy", "127.0.0.1"});
+  REQUIRE(o.ok());
+  CHECK(o->trusted_proxies == std::vector<std::string>{"10.0.0.0/8", "fd00::/8", "127.0.0.1"});
+  CHECK(parse({}, {{"CHIRP_TRUSTED_PROXY", "10.244.0.0/16, 192.168.1.7"}}).value().trusted_proxies ==
+        std::vector<std::string>{"10.244.0.0/16", "192.168.1.7"});
+  for (const char* v : {"gateway", "10.0.0.1/8", "10.0.0.0/33", "10.0.0.0/", "10.0.0.0/x", "::1/129", "*", "10.0.0"}) {
+    auto r = parse({"--trusted-proxy", v});
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message().find("--trusted-proxy") != std::string::npos);
+  }
+  CHECK_FALSE(parse({}, {{"CHIRP_TRUSTED_PROXY", "10.0.0.0/8,nope"}}).ok());
+}
+
+TEST_CASE("CIDR ranges match the peers inside them", "[options][cidr]") {
+  using chirp::api::detail::Cidr;
+  auto pods = Cidr::parse("10.244.0.0/16").value();
+  CHECK(pods.contains("10.244.0.1"));
+  CHECK(pods.contains("10.244.255.254"));
+  CHECK_FALSE(pods.contains("10.245.0.1"));
+  CHECK_FALSE(pods.contains("10.243.255.255"));
+  CHECK(pods.contains("::ffff:10.244.3.4"));  // IPv4-mapped peer of a dual-stack socket
+  CHECK_FALSE(pods.contains("gateway"));
+  CHECK_FALSE(pods.contains(""));
+  auto odd = Cidr::parse("192.168.1.128/25").value();  // a prefix that is not a byte boundary
+  CHECK(odd.contains("192.168.1.200"));
+  CHECK_FALSE(odd.contains("192.168.1.127"));
+  auto one = Cidr::parse("127.0.0.1").value();
+  CHECK(one.contains("127.0.0.1"));
+  CHECK_FALSE(one.contains("127.0.0.2"));
+  auto v6 = Cidr::parse("fd00::/8").value();
+  CHECK(v6.contains("fd12:3456::1"));
+  CHECK_FALSE(v6.contains("fe80::1"));
+  CHECK_FALSE(v6.contains("10.0.0.1"));  // families never mix
+  CHECK(Cidr::parse("0.0.0.0/0").value().contains("203.0.113.9"));
 }
 
 TEST_CASE("bad options are reported by name", "[options]") {

@@ -52,7 +52,22 @@ for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => cleanupAll().fina
 // starts chirpd the normal way instead: no --static-dir flag and no
 // CHIRP_STATIC_DIR variable, so it serves its default `static` relative to
 // `cwd` (the repository root for `make run`).
-export async function startChirpd({ staticDir = STATIC_DIR, cwd } = {}) {
+// `baseUrl` (default CHIRP_BASE_URL): a chirp someone else runs (the split
+// topology behind the nginx gateway, tests/split/topology_test.py --run);
+// nothing is started, {base: baseUrl, dataDir: null} once its /health answers.
+export async function startChirpd({ staticDir = STATIC_DIR, cwd, baseUrl = process.env.CHIRP_BASE_URL } = {}) {
+  if (baseUrl) {
+    const base = baseUrl.replace(/\/+$/, '');
+    for (let i = 0; i < 200; i++) {
+      try {
+        if ((await fetch(`${base}/health`)).ok) return { base, dataDir: null };
+      } catch {
+        // not answering yet
+      }
+      await sleep(50);
+    }
+    throw new Error(`${base}/health does not answer`);
+  }
   if (!CHIRPD || !existsSync(CHIRPD)) throw new Error(`CHIRPD (${CHIRPD}) is not a chirpd binary`);
   const served = staticDir ?? path.join(cwd ?? process.cwd(), 'static');
   if (!existsSync(path.join(served, 'index.html')))

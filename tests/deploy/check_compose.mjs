@@ -2,8 +2,9 @@
 // resolved it (`docker-compose config` output on stdin), against chirp's
 // split mode: role, port, peers, volume, secret and health of every service,
 // health-dependent start-up, and only the gateway published. Peer URLs must
-// resolve to the peer's internal listener (CHIRP_INTERNAL_LISTEN, default
-// public port + 1000), never to its public port.
+// resolve to the peer service's own listener (CHIRP_LISTEN: it serves
+// /internal/v1/* too, behind the secret), never to the gateway, which
+// answers /internal/ 404. chirpd has no separate internal listener.
 //
 //   docker-compose -f docker/docker-compose.yml config | node check_compose.mjs
 import { readFileSync } from 'node:fs';
@@ -26,20 +27,13 @@ for (const [name, s] of Object.entries(services)) {
   if (!s.healthcheck?.test) problem(name, 'no healthcheck');
 }
 
-// The internal listener a service really binds: CHIRP_INTERNAL_LISTEN, or
-// chirpd's default, its CHIRP_LISTEN host with the port + 1000.
-function internalListen(s) {
-  const env = s?.environment ?? {};
-  const v = env.CHIRP_INTERNAL_LISTEN;
-  if (v) {
-    const m = /^(.*):(\d+)$/.exec(String(v));
-    return m ? { host: m[1], port: Number(m[2]) } : null;
-  }
-  const m = /^(.*):(\d+)$/.exec(String(env.CHIRP_LISTEN ?? ''));
-  return m ? { host: m[1], port: Number(m[2]) + 1000 } : null;
+// The address a service really binds: its CHIRP_LISTEN.
+function listenOf(s) {
+  const m = /^(.*):(\d+)$/.exec(String(s?.environment?.CHIRP_LISTEN ?? ''));
+  return m ? { host: m[1], port: Number(m[2]) } : null;
 }
 // A peer URL resolved: http://SERVICE:PORT must name a service of that role
-// whose internal listener is on PORT (a public port is the wrong surface).
+// listening on PORT (the gateway, or any other port, is the wrong target).
 function checkPeerUrl(role, varName, url, peer) {
   const m = /^http:\/\/([^/:]+):(\d+)\/?$/.exec(String(url ?? ''));
   if (!m) { problem(role, `${varName} ${url} is not http://SERVICE:PORT`); return; }
@@ -47,9 +41,9 @@ function checkPeerUrl(role, varName, url, peer) {
   const target = services[host];
   if (!target) { problem(role, `${varName} ${url}: no service ${host}`); return; }
   if (target.environment?.CHIRP_ROLE !== peer) problem(role, `${varName} ${url}: service ${host} is not the ${peer} role`);
-  const il = internalListen(target);
-  if (Number(p) === roles[peer]) problem(role, `${varName} ${url} is ${peer}'s public port: peers use its internal listener`);
-  else if (!il || Number(p) !== il.port) problem(role, `${varName} ${url}: ${host}'s internal listener is on ${il?.port}`);
+  const l = listenOf(target);
+  if (!l || Number(p) !== l.port) problem(role, `${varName} ${url}: ${host} listens on ${l?.port}`);
+  if (!(target.expose ?? []).map(String).includes(String(p))) problem(role, `${varName} ${url}: ${host} does not expose ${p}`);
 }
 
 for (const [role, port] of Object.entries(roles)) {
@@ -61,15 +55,13 @@ for (const [role, port] of Object.entries(roles)) {
   if (!(s.expose ?? []).map(String).includes(String(port))) problem(role, `does not expose ${port}`);
   checkPeerUrl(role, 'CHIRP_USERS_URL', env.CHIRP_USERS_URL, 'users');
   checkPeerUrl(role, 'CHIRP_TWEETS_URL', env.CHIRP_TWEETS_URL, 'tweets');
-  // The internal listener: reachable by the peers on the backend network,
-  // on its own port, declared but never published (only the gateway is).
-  const il = internalListen(s);
-  if (!il) problem(role, `cannot tell its internal listener from ${env.CHIRP_INTERNAL_LISTEN ?? env.CHIRP_LISTEN}`);
-  else {
-    if (il.host !== '0.0.0.0') problem(role, `internal listener on ${il.host}: the peers cannot reach it (use 0.0.0.0)`);
-    if (il.port === port) problem(role, `internal listener on the public port ${port}`);
-    if (!(s.expose ?? []).map(String).includes(String(il.port))) problem(role, `does not expose its internal port ${il.port}`);
-  }
+  // One listener for the gateway and the peers: it must be reachable on the
+  // backend network; a leftover separate internal listener is a mistake.
+  const l = listenOf(s);
+  if (!l || l.host !== '0.0.0.0') problem(role, `listens on ${l?.host}: the gateway and the peers cannot reach it (use 0.0.0.0)`);
+  if ('CHIRP_INTERNAL_LISTEN' in env) problem(role, 'CHIRP_INTERNAL_LISTEN is not a chirpd option (internal requests share CHIRP_LISTEN)');
+  const extra = (s.expose ?? []).map(String).filter((x) => x !== String(port));
+  if (extra.length) problem(role, `exposes ${extra} besides its port ${port}`);
   if (env.CHIRP_DATA_DIR !== dataDir) problem(role, `CHIRP_DATA_DIR is ${env.CHIRP_DATA_DIR}`);
   if (!gatewayIp || env.CHIRP_TRUSTED_PROXY !== gatewayIp)
     problem(role, `CHIRP_TRUSTED_PROXY ${env.CHIRP_TRUSTED_PROXY} is not the gateway's address ${gatewayIp}`);

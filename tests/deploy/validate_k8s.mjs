@@ -11,8 +11,9 @@
 //    pods and ports, Ingress -> Service, ConfigMap / Secret / governing
 //    Service names), one writer per data folder, probes, resources, non-root,
 //    NetworkPolicies, image names, namespace; peer URLs resolved through
-//    their Service to the peer pod's internal listener (never a public
-//    port), and internal ports open only to peer pods.
+//    their Service to the port the peer pod's chirpd listens on (it serves
+//    /internal/v1/* there too), no leftover separate internal listener, and
+//    each service's port open only to the gateway and the peers that read it.
 // Prints one line per problem and exits 1 if there is any.
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
@@ -223,7 +224,7 @@ for (const p of policies) for (const rule of p.spec.ingress ?? []) for (const fr
     problem(p, 'lets traffic from outside the namespace reach a pod other than the gateway');
 }
 
-// --- peer wiring: URL -> Service -> targetPort -> the peer's internal listener
+// --- peer wiring: URL -> Service -> targetPort -> the port the peer's chirpd binds
 const envOf = (w) => {
   const c = containers(w)[0] ?? {};
   const e = {};
@@ -231,29 +232,31 @@ const envOf = (w) => {
   for (const x of c.env ?? []) if (x.value !== undefined) e[x.name] = x.value;
   return e;
 };
-// What chirpd binds: CHIRP_INTERNAL_LISTEN, or the CHIRP_LISTEN host with port + 1000.
-function internalListen(w) {
-  const e = envOf(w);
-  const m = /^(.*):(\d+)$/.exec(String(e.CHIRP_INTERNAL_LISTEN ?? e.CHIRP_LISTEN ?? ''));
-  if (!m) return null;
-  return { host: m[1], port: Number(m[2]) + (e.CHIRP_INTERNAL_LISTEN ? 0 : 1000) };
+// What chirpd binds: CHIRP_LISTEN (public requests and the peers' /internal/v1/*).
+function listenOf(w) {
+  const m = /^(.*):(\d+)$/.exec(String(envOf(w).CHIRP_LISTEN ?? ''));
+  return m ? { host: m[1], port: Number(m[2]) } : null;
 }
 const portOfContainer = (w, t) => {
   const cp = containerPorts(w).find((x) => x.name === t || x.containerPort === t);
   return cp?.containerPort;
 };
-const peerRoles = { users: ['tweets', 'search'], tweets: ['users', 'search'] };
+// Who reads whose log (and checks tokens with users): apps/chirpd/main.cpp.
+const peerRoles = { users: ['tweets', 'search'], tweets: ['users', 'search'], search: [] };
 for (const [role, port] of Object.entries(roles)) {
   const w = named('StatefulSet', role);
   if (!w) continue;
   const env = envOf(w);
-  const il = internalListen(w);
-  if (!il) problem(w, 'cannot tell its internal listener');
+  const l = listenOf(w);
+  if (!l) problem(w, 'cannot tell the address chirpd listens on (CHIRP_LISTEN)');
   else {
-    if (il.host !== '0.0.0.0') problem(w, `internal listener on ${il.host}: peer pods cannot reach it (use 0.0.0.0)`);
-    if (il.port === port) problem(w, `internal listener on the public port ${port}`);
-    if (portOfContainer(w, il.port) === undefined) problem(w, `internal port ${il.port} is not a declared containerPort`);
+    if (l.host !== '0.0.0.0') problem(w, `listens on ${l.host}: the gateway and peer pods cannot reach it (use 0.0.0.0)`);
+    if (l.port !== port) problem(w, `listens on ${l.port}, not ${port}`);
+    if (portOfContainer(w, l.port) === undefined) problem(w, `port ${l.port} is not a declared containerPort`);
   }
+  if ('CHIRP_INTERNAL_LISTEN' in env) problem(w, 'CHIRP_INTERNAL_LISTEN is not a chirpd option (internal requests share CHIRP_LISTEN)');
+  const extra = containerPorts(w).filter((cp) => cp.containerPort !== port);
+  if (extra.length) problem(w, `declares container ports ${extra.map((cp) => cp.containerPort)} besides ${port}`);
   for (const [varName, peer] of [['CHIRP_USERS_URL', 'users'], ['CHIRP_TWEETS_URL', 'tweets']]) {
     const url = env[varName];
     const m = /^http:\/\/([^/:.]+)(?:\.[^/:]*)?:(\d+)\/?$/.exec(String(url ?? ''));
@@ -265,35 +268,52 @@ for (const [role, port] of Object.entries(roles)) {
     const sp = (svc.spec.ports ?? []).find((x) => x.port === Number(m[2]));
     if (!sp) { problem(w, `${varName} ${url}: Service ${m[1]} has no port ${m[2]}`); continue; }
     const podPort = portOfContainer(target, sp.targetPort ?? sp.port);
-    const til = internalListen(target);
-    if (podPort === roles[peer]) problem(w, `${varName} ${url} reaches ${peer}'s public port ${podPort}: peers use its internal listener`);
-    else if (!til || podPort !== til.port) problem(w, `${varName} ${url} reaches ${peer} port ${podPort}, its internal listener is ${til?.port}`);
+    const tl = listenOf(target);
+    if (!tl || podPort !== tl.port) problem(w, `${varName} ${url} reaches ${peer} port ${podPort}, its chirpd listens on ${tl?.port}`);
   }
 }
-// Internal ports: open to the peer pods that read them, never to the gateway,
-// the ingress controller or anything outside the namespace.
+// Client addresses: chirpd believes X-Forwarded-For from the gateway pods
+// (CHIRP_TRUSTED_PROXY, an address or CIDR), the gateway from the ingress
+// controller's pods (CHIRP_GATEWAY_REAL_IP_FROM).
+const cidr = /^(\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?|[0-9a-fA-F:]+:[0-9a-fA-F:]*(\/\d{1,3})?)$/;
+for (const role of Object.keys(roles)) {
+  const w = named('StatefulSet', role);
+  if (!w) continue;
+  const tp = String(envOf(w).CHIRP_TRUSTED_PROXY ?? '');
+  if (!tp || !tp.split(',').every((x) => cidr.test(x.trim())))
+    problem(w, `CHIRP_TRUSTED_PROXY "${tp}" is not a list of addresses / CIDR ranges (the gateway pods)`);
+}
+{
+  const gwd = byKind('Deployment').find((d) => podLabels(d)['app.kubernetes.io/component'] === 'gateway');
+  const rip = gwd && String(envOf(gwd).CHIRP_GATEWAY_REAL_IP_FROM ?? '');
+  if (gwd && !cidr.test(rip)) problem(gwd, `CHIRP_GATEWAY_REAL_IP_FROM "${rip}" is not an address / CIDR (the ingress controller's pods)`);
+}
+
+// Each service's port: open to the gateway and the peers that read its log,
+// never to anything else (the ingress controller, other namespaces, other pods).
 for (const [role, peers] of Object.entries(peerRoles)) {
   const w = named('StatefulSet', role);
-  const il = w && internalListen(w);
-  if (!il) continue;
+  const l = w && listenOf(w);
+  if (!l) continue;
   const allowedFrom = new Set();
+  const may = ['gateway', ...peers];
   for (const p of policies) {
     if (!matches(p.spec.podSelector?.matchLabels, podLabels(w))) continue;
     for (const rule of p.spec.ingress ?? []) {
       const ports = rule.ports ?? [];
-      const hits = ports.length === 0 || ports.some((x) => x.port === il.port || x.port === 'internal');
+      const hits = ports.length === 0 || ports.some((x) => x.port === l.port || x.port === 'http');
       if (!hits) continue;
-      if (!rule.from?.length) { problem(p, `lets anyone reach ${role}'s internal port ${il.port}`); continue; }
+      if (!rule.from?.length) { problem(p, `lets anyone reach ${role}'s port ${l.port}`); continue; }
       for (const from of rule.from) {
         const comp = from.podSelector?.matchLabels?.['app.kubernetes.io/component'];
-        if (!from.podSelector || from.namespaceSelector || from.ipBlock || !peers.includes(comp))
-          problem(p, `lets ${JSON.stringify(from)} reach ${role}'s internal port ${il.port}: only ${peers} may`);
+        if (!from.podSelector || from.namespaceSelector || from.ipBlock || !may.includes(comp))
+          problem(p, `lets ${JSON.stringify(from)} reach ${role}'s port ${l.port}: only ${may} may`);
         else allowedFrom.add(comp);
       }
     }
   }
-  for (const peer of peers)
-    if (!allowedFrom.has(peer)) problem(w, `no NetworkPolicy lets ${peer} reach its internal port ${il.port}`);
+  for (const who of may)
+    if (!allowedFrom.has(who)) problem(w, `no NetworkPolicy lets ${who} reach its port ${l.port}`);
 }
 
 const kinds = {};

@@ -4,12 +4,17 @@ no --internal-secret-file, so users and tweets, whose data folders are
 siblings in one temp parent, must share <parent>/internal.secret, created
 mode 0600 by whichever starts first. Checks that a token issued by users is
 accepted by tweets (a post succeeds, so the internal token check with the
-shared secret works), that the file is private and 64 hex characters, that a
-restart reuses it, and that a group-readable secret file is refused.
+shared secret works), that search, started the same way, finds the post and
+knows its author (it follows both peers' logs), that users counts the post (it
+follows the tweets log), that each role answers /internal/v1/changes on its
+one public listener with the secret and 403 without it, that the file is
+private and 64 hex characters, that a restart reuses it, and that a
+group-readable secret file is refused.
 
 The peers' URLs come from CHIRP_USERS_URL / CHIRP_TWEETS_URL only because the
-test runs on free ports instead of the defaults (9001 / 9000 internal); the
-internal listeners are the default --listen port + 1000.
+test runs on free ports instead of API.md's defaults: they are the peers'
+PUBLIC --listen addresses, exactly what the defaults (http://127.0.0.1:8001,
+http://127.0.0.1:8000) name.
 
 usage: default_secret_test.py --chirpd PATH
 """
@@ -27,26 +32,15 @@ import tempfile
 import time
 
 
-def free_pair():
-    """A free port P whose P + 1000 is free too (the default internal listener)."""
-    for _ in range(200):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            p = s.getsockname()[1]
-        if p + 1000 > 65535:
-            continue
-        try:
-            with socket.socket() as s:
-                s.bind(("127.0.0.1", p + 1000))
-            return p
-        except OSError:
-            continue
-    raise RuntimeError("no free port pair")
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
-def request(port, method, path, body=None, token=None):
+def request(port, method, path, body=None, token=None, headers=None):
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
-    headers = {}
+    headers = dict(headers or {})
     data = None
     if body is not None:
         data = json.dumps(body)
@@ -82,10 +76,10 @@ def main():
 
     tmp = tempfile.mkdtemp(prefix="chirp-default-secret-")
     procs = []
-    ports = {"users": free_pair(), "tweets": free_pair()}
+    ports = {"users": free_port(), "tweets": free_port(), "search": free_port()}
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHIRP_")}
-    env["CHIRP_USERS_URL"] = "http://127.0.0.1:%d" % (ports["users"] + 1000)
-    env["CHIRP_TWEETS_URL"] = "http://127.0.0.1:%d" % (ports["tweets"] + 1000)
+    env["CHIRP_USERS_URL"] = "http://127.0.0.1:%d" % ports["users"]  # public listeners
+    env["CHIRP_TWEETS_URL"] = "http://127.0.0.1:%d" % ports["tweets"]
     secret_path = os.path.join(tmp, "internal.secret")
 
     def start(role):
@@ -134,7 +128,7 @@ def main():
         s, b = request(ports["users"], "POST", "/api/v1/auth/login", {"username": "alice", "password": "password123"})
         assert s == 200, "login: %d %r" % (s, b)
         token = json.loads(b)["token"]
-        # tweets checks the token with users over the internal listener: needs the shared secret.
+        # tweets checks the token with users (its public listener, /internal/v1/auth/check): needs the shared secret.
         deadline = time.time() + 20
         while True:
             s, b = request(ports["tweets"], "POST", "/api/v1/tweets", {"text": "shared secret works"}, token)
@@ -145,6 +139,48 @@ def main():
         s, _ = request(ports["tweets"], "POST", "/api/v1/tweets", {"text": "bad token"}, "not-a-token")
         assert s == 401, "a bad token is still refused: %d" % s
         checks += 4
+
+        # search, started the same way, follows both logs over the peers' public URLs.
+        search = start("search")
+        wait_health(ports["search"], search, "search")
+        deadline = time.time() + 30
+        while True:
+            s, b = request(ports["search"], "GET", "/api/v1/search?q=shared")
+            items = json.loads(b).get("items", []) if s == 200 else []
+            # Just after a cold start its users copy may lag its tweets copy (hit with an empty author).
+            if (items and items[0]["tweet"]["username"]) or time.time() > deadline:
+                break
+            time.sleep(0.1)
+        assert s == 200 and len(items) == 1, "search finds the post: %d %r" % (s, b)
+        assert items[0]["tweet"]["username"] == "alice", "search knows the author: %r" % items[0]
+        # users follows the tweets log: the post counts on alice's profile.
+        deadline = time.time() + 30
+        while True:
+            s, b = request(ports["users"], "GET", "/api/v1/users/alice")
+            if (s == 200 and json.loads(b)["counts"]["tweets"] == 1) or time.time() > deadline:
+                break
+            time.sleep(0.1)
+        assert s == 200 and json.loads(b)["counts"]["tweets"] == 1, "users counts the post: %d %r" % (s, b)
+        # search's /ready reports both peers' logs as followed and reachable.
+        s, b = request(ports["search"], "GET", "/ready")
+        ready = json.loads(b)
+        assert s == 200 and ready.get("users_log_reachable") == 1 and ready.get("tweets_log_reachable") == 1 \
+            and ready.get("tweets_log_seq", 0) >= 1, "search /ready: %d %r" % (s, b)
+        checks += 1
+        # /internal/v1/* on each role's one listener: the secret opens it, nothing else does.
+        with open(secret_path) as f:
+            secret = f.read().strip()
+        for role in ("users", "tweets", "search"):
+            s, b = request(ports[role], "GET", "/internal/v1/changes?after=0")
+            assert s == 403 and json.loads(b)["error"]["code"] == "forbidden", "%s without the secret: %d %r" % (role, s, b)
+            s, b = request(ports[role], "GET", "/internal/v1/changes?after=0",
+                           headers={"X-Internal-Secret": secret[:-1] + ("0" if secret[-1] != "0" else "1")})
+            assert s == 403, "%s wrong secret: %d" % (role, s)
+            s, b = request(ports[role], "GET", "/internal/v1/changes?after=0", headers={"X-Internal-Secret": secret})
+            assert s == 200 and "last_seq" in json.loads(b), "%s with the secret: %d %r" % (role, s, b)
+        s, b = request(ports["tweets"], "GET", "/internal/v1/changes?after=0", headers={"X-Internal-Secret": secret})
+        assert [c["kind"] for c in json.loads(b)["changes"]].count("tweet_posted") == 1, "the tweets log: %r" % b
+        checks += 13
 
         # A restart reads the same file, unchanged.
         stop_all()
@@ -178,7 +214,7 @@ def main():
     finally:
         stop_all()
         if not ok:
-            for r in ("users", "tweets"):
+            for r in ("users", "tweets", "search"):
                 p = os.path.join(tmp, r + ".log")
                 if os.path.exists(p):
                     sys.stderr.write("---- %s.log ----\n%s\n" % (r, open(p).read()[-3000:]))

@@ -10,11 +10,17 @@ TTL, the gateway's own 413 / 429 / 502 errors in the API's JSON shape,
 search service mid-ingest (it must catch up with nothing lost) and of the
 tweets service (502/503 JSON, then recovery with its data intact).
 
+With --run CMD..., the topology (the gateway serving --static, the built web
+app) is started and CMD runs against it with CHIRP_BASE_URL set to the
+gateway's URL (the browser suites: tests/browser/harness.mjs); its exit code
+is this script's.
+
 With --routes-tests, the C++ route integration suite (tests/api, the one the
 contract run drives through Prism) then runs through the gateway, each test
 case against a fresh topology (CHIRP_TEST_BASE_URL).
 
 usage: topology_test.py --chirpd PATH --template PATH [--routes-tests PATH] [--keep]
+       topology_test.py --chirpd PATH --template PATH --static DIR --run CMD [ARG...]
 """
 import argparse
 import http.client
@@ -107,11 +113,13 @@ class Topology:
     def __init__(self, args, tmp):
         self.args, self.tmp = args, tmp
         self.procs = {}
-        self.ports = {name: free_port() for name in ("users", "tweets", "search", "gw", "strict",
-                                                     "users-int", "tweets-int", "search-int")}
+        self.ports = {name: free_port() for name in ("users", "tweets", "search", "gw", "strict")}
         self.secret = os.path.join(tmp, "internal_secret")
         with open(self.secret, "w") as f:
             f.write(os.urandom(24).hex() + "\n")
+        if getattr(args, "static", None):
+            self.static = os.path.abspath(args.static)
+            return
         self.static = os.path.join(tmp, "static")
         os.makedirs(self.static)
         with open(os.path.join(self.static, "index.html"), "w") as f:
@@ -126,10 +134,10 @@ class Topology:
         p = self.ports
         cmd = [self.args.chirpd, "--role", role, "--data-dir", os.path.join(self.tmp, role),
                "--listen", "127.0.0.1:%d" % p[role],
-               "--internal-listen", "127.0.0.1:%d" % p[role + "-int"],
-               "--users-url", "http://127.0.0.1:%d" % p["users-int"],
-               "--tweets-url", "http://127.0.0.1:%d" % p["tweets-int"],
-               "--internal-secret-file", self.secret, "--trusted-proxy", "127.0.0.1",
+               # The peers' public listeners, as API.md's defaults name them (/internal/v1/* is served there).
+               "--users-url", "http://127.0.0.1:%d" % p["users"],
+               "--tweets-url", "http://127.0.0.1:%d" % p["tweets"],
+               "--internal-secret-file", self.secret, "--trusted-proxy", "127.0.0.0/8",
                "--rate-limit", "off", "--auth-cache-seconds", "1", "--threads", "2"]
         out = open(self.log(role), "a")
         self.procs[role] = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
@@ -141,7 +149,7 @@ class Topology:
             proc.send_signal(signal.SIGKILL)
             proc.wait(10)
 
-    def start_gateway(self, name, rate, burst):
+    def start_gateway(self, name, rate, burst, real_ip_from="0.0.0.0/32"):
         prefix = os.path.join(self.tmp, "nginx-" + name)
         os.makedirs(prefix)
         values = {
@@ -154,6 +162,7 @@ class Topology:
             "CHIRP_NGINX_USER": pwd.getpwuid(os.getuid()).pw_name,
             "CHIRP_GATEWAY_RATE": str(rate),
             "CHIRP_GATEWAY_BURST": str(burst),
+            "CHIRP_GATEWAY_REAL_IP_FROM": real_ip_from,
         }
         with open(self.args.template) as f:
             text = f.read()
@@ -210,7 +219,8 @@ def run(t):
     for role in ("users", "tweets", "search"):
         t.start_service(role)
     t.start_gateway("gw", rate=1000, burst=2000)
-    t.start_gateway("strict", rate=1, burst=2)
+    # As if behind a Kubernetes ingress controller on 127.0.0.1: its X-Forwarded-For names the client.
+    t.start_gateway("strict", rate=1, burst=2, real_ip_from="127.0.0.1/32")
 
     # ---- accounts, tokens, a post straight after sign-up ----
     for name in ("alice", "bob"):
@@ -268,17 +278,26 @@ def run(t):
         secret = f.read().strip()
     r = request(gw, "GET", "/internal/v1/changes?after=0", headers={"X-Internal-Secret": secret})
     check(is_api_error(r, 404), "gateway never routes /internal/: %d %s" % (r.status, r.body))
+    r = request(gw, "GET", "/internal/v1/changes?after=0")
+    check(is_api_error(r, 404, "not_found"), "gateway 404 without the secret too: %d %s" % (r.status, r.body))
+    r = request(gw, "GET", "/internal/v1/auth/check", headers={"X-Internal-Secret": secret, "X-Chirp-Token": tok["alice"]})
+    check(is_api_error(r, 404, "not_found"), "gateway never routes the token check: %d %s" % (r.status, r.body))
     for name in ("users", "tweets", "search"):
-        check(is_api_error(request(t.ports[name], "GET", "/internal/v1/changes?after=0",
-                                   headers={"X-Internal-Secret": secret}), 404), "no /internal/ on public ports")
-    for port in (t.ports["users-int"], t.ports["tweets-int"]):
+        port = t.ports[name]  # the role's one (public) listener serves /internal/v1/* behind the secret
         check(is_api_error(request(port, "GET", "/internal/v1/changes?after=0"), 403, "forbidden"),
               "no secret: 403")
         check(is_api_error(request(port, "GET", "/internal/v1/changes?after=0",
                                    headers={"X-Internal-Secret": secret[:-1] + "x"}), 403), "wrong secret: 403")
         r = request(port, "GET", "/internal/v1/changes?after=0&limit=2", headers={"X-Internal-Secret": secret})
-        check(r.status == 200 and len(r.json()["changes"]) == 2 and r.json()["last_seq"] >= 2, "change log page")
-    check(is_api_error(request(t.ports["users-int"], "GET", "/internal/v1/changes?after=x",
+        check(r.status == 200 and "changes" in r.json(), "%s: change log answered: %d %s" % (name, r.status, r.body))
+        if name != "search":  # users and tweets hold changes by now (search's own log is its consumers' business)
+            check(len(r.json()["changes"]) == 2 and r.json()["last_seq"] >= 2, "%s: change log page %s" % (name, r.body))
+    check(is_api_error(request(t.ports["users"], "GET", "/internal/v1/auth/check",
+                               headers={"X-Chirp-Token": tok["alice"]}), 403, "forbidden"), "token check needs the secret")
+    r = request(t.ports["users"], "GET", "/internal/v1/auth/check",
+                headers={"X-Internal-Secret": secret, "X-Chirp-Token": tok["alice"]})
+    check(r.status == 200 and r.json()["user_id"] > 0, "token check with the secret: %d %s" % (r.status, r.body))
+    check(is_api_error(request(t.ports["users"], "GET", "/internal/v1/changes?after=x",
                                headers={"X-Internal-Secret": secret}), 400, "bad_request"), "bad after: 400")
 
     # ---- the gateway's own errors ----
@@ -292,6 +311,27 @@ def run(t):
             break
     check(limited is not None and is_api_error(limited, 429, "rate_limited"), "429 JSON from limit_req")
     check(limited.header_all("Retry-After"), "429 has Retry-After")
+
+    # ---- client addresses: realip behind a proxy, never from a client ----
+    def client_seen_by_users(r):
+        """The client address users logged for the gateway's request id (chirpd --trusted-proxy 127.0.0.0/8)."""
+        rid = r.header_all("X-Request-Id")[0]
+        line = wait_for(lambda: next((l for l in open(t.log("users")).read().splitlines() if rid in l), None),
+                        "users logs request " + rid, 5)
+        return line.split("] ", 1)[1].split(" ", 1)[0]
+    # The strict gateway trusts its proxy (127.0.0.1): limit_req counts per forwarded client,
+    # so another client behind the same proxy still gets through, and the services see it.
+    r = request(t.ports["strict"], "GET", "/api/v1/users/alice", headers={"X-Forwarded-For": "203.0.113.9"})
+    check(r.status == 200, "another client behind the trusted proxy has its own budget: %d" % r.status)
+    check(client_seen_by_users(r) == "203.0.113.9", "users sees the forwarded client: %s" % client_seen_by_users(r))
+    r = request(t.ports["strict"], "GET", "/api/v1/users/alice",
+                headers={"X-Forwarded-For": "198.51.100.1, 203.0.113.10"})
+    check(r.status == 200 and client_seen_by_users(r) == "203.0.113.10",
+          "the proxy's own entry (last), not the client's claim, is believed")
+    # The edge gateway (trust nobody): a client's X-Forwarded-For is replaced.
+    r = request(gw, "GET", "/api/v1/users/alice", headers={"X-Forwarded-For": "198.51.100.7"})
+    check(r.status == 200 and client_seen_by_users(r) == "127.0.0.1",
+          "a client cannot choose its address at the edge: %s" % client_seen_by_users(r))
 
     # ---- logout on users is honoured by tweets and search within the TTL ----
     r = request(gw, "POST", "/api/v1/tweets", {"text": "still signed in"}, tok["bob"])
@@ -402,13 +442,37 @@ def routes_suite(args):
     return failed
 
 
+def run_command(args):
+    """Starts the topology, runs args.run against the gateway; its exit code."""
+    rc = [1]
+
+    def one(t):
+        for role in ("users", "tweets", "search"):
+            t.start_service(role)
+        t.start_gateway("gw", rate=1000, burst=2000)
+        env = dict(os.environ, CHIRP_BASE_URL="http://127.0.0.1:%d" % t.ports["gw"])
+        print("split topology up, gateway at %s: running %s" % (env["CHIRP_BASE_URL"], " ".join(args.run)), flush=True)
+        rc[0] = subprocess.run(args.run, env=env, timeout=args.run_timeout).returncode
+        if rc[0] != 0:
+            t.dump_logs()
+
+    if not with_topology(args, one):
+        return 1
+    return rc[0]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--chirpd", required=True)
     ap.add_argument("--template", required=True)
     ap.add_argument("--routes-tests", help="api_routes_tests: run it through the gateway")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folders")
+    ap.add_argument("--static", help="with --run: the web app the gateway serves (default: a stub)")
+    ap.add_argument("--run-timeout", type=int, default=600, help="with --run: seconds the command may take")
+    ap.add_argument("--run", nargs=argparse.REMAINDER, help="run this command against the gateway (CHIRP_BASE_URL)")
     args = ap.parse_args()
+    if args.run:
+        return run_command(args)
     if not args.routes_tests:
         ok = with_topology(args, run)
         if ok:

@@ -17,6 +17,7 @@
 // most once per token per TTL.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -25,6 +26,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "chirp/api/route.h"
@@ -64,8 +66,19 @@ class ConsumerAcks {
  public:
   explicit ConsumerAcks(std::chrono::milliseconds away = std::chrono::milliseconds(3000)) : away_(away) {}
   void seen(const std::string& consumer, uint64_t applied);
-  // True once every live consumer has applied `seq` (or none is live).
+  // True once every live consumer has applied `seq` (or none is live); false
+  // after `timeout` (counted in timeouts(): a write answered before a live
+  // consumer had it, e.g. because its polls could not get through).
   bool wait(uint64_t seq, std::chrono::milliseconds timeout);
+  uint64_t timeouts() const { return timeouts_.load(std::memory_order_relaxed); }
+  // The same without blocking the caller: `done` runs once, when every live
+  // consumer has applied `seq` or `timeout` has passed — at once on this
+  // thread if that is already so, else on the thread of the poll that
+  // acknowledged it or on this object's timer thread (started on first use).
+  // For late replies (RequestContext::defer), answered from threads that
+  // must not wait (the group commit's).
+  void when_applied(uint64_t seq, std::chrono::milliseconds timeout, std::function<void()> done);
+  ~ConsumerAcks();
 
  private:
   struct Entry {
@@ -75,7 +88,22 @@ class ConsumerAcks {
   std::chrono::milliseconds away_;
   std::mutex mu_;
   std::condition_variable cv_;
+  struct Waiter {
+    uint64_t seq;
+    std::chrono::steady_clock::time_point deadline;
+    std::function<void()> done;
+  };
+  bool applied_locked(uint64_t seq, std::chrono::steady_clock::time_point now) const;  // mu_ held
+  // Removes the waiters that are due (applied, or past their deadline) and runs them outside mu_.
+  void run_due_waiters();
+  void timer_loop();
+
   std::vector<std::pair<std::string, Entry>> consumers_;  // a handful: a vector is enough
+  std::atomic<uint64_t> timeouts_{0};
+  std::vector<Waiter> waiters_;  // guarded by mu_
+  bool stopping_ = false;        // guarded by mu_
+  std::condition_variable timer_cv_;
+  std::thread timer_;            // started by the first when_applied that has to wait
 };
 
 // The internal routes of a service on `e`. `auth_check`: serve /internal/v1/auth/check (users).

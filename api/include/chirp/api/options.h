@@ -21,13 +21,10 @@ struct ChirpdOptions {
   std::string data_dir = "./data";
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 8080;
-  // Split mode: the peers' internal listeners (--internal-listen), never their public ports.
-  std::string users_url = "http://127.0.0.1:9001";
-  std::string tweets_url = "http://127.0.0.1:9000";
-  // Split mode: /internal/v1/* on its own listener and threads, so a peer's
-  // polls never queue behind public requests (default: public port + 1000).
-  std::string internal_host;  // empty: the --listen host
-  uint16_t internal_port = 0;  // 0: listen port + 1000
+  // Split mode: the peers' public listeners; /internal/v1/* is served there
+  // too, behind the internal secret (API.md "Command lines").
+  std::string users_url = "http://127.0.0.1:8001";
+  std::string tweets_url = "http://127.0.0.1:8000";
   std::string internal_secret_file;
   int auth_cache_seconds = 30;  // split mode: how long a token check is trusted (1..30)
   std::string static_dir = "static";
