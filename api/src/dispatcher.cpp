@@ -167,15 +167,24 @@ void Dispatcher::handle_async(HttpRequest& req, Responder respond) {
     }
     deferred = true;
     // The late step needs copies: the request's views die with this call.
+    // A reply never sent (its LateReply dropped uncalled, a bug) still
+    // releases the count, so shutdown cannot wait for it forever.
     struct Late {
+      Dispatcher* d = nullptr;
       std::string rid, path, client;
       Method method;
       int slot;
       std::chrono::steady_clock::time_point t0;
       Responder respond;
       std::atomic<bool> used{false};
+      ~Late() {
+        if (used.load()) return;
+        d->log_error(rid, "a late reply was never sent");
+        d->late_reply_done();
+      }
     };
     auto late = std::make_shared<Late>();
+    late->d = this;
     late->rid = rid;
     late->path = std::string(req.path);
     late->client = std::string(req.client_ip);
@@ -188,12 +197,18 @@ void Dispatcher::handle_async(HttpRequest& req, Responder respond) {
         log_error(late->rid, "a late reply was sent twice (ignored)");
         return;
       }
-      finish(r, late->rid, late->method, late->path, late->client, late->slot, late->t0);
-      Responder respond = std::move(late->respond);
-      respond(std::move(r));
-      respond = nullptr;  // whatever it holds (the connection) goes before the count drops
-      std::lock_guard<std::mutex> lock(deferred_mu_);
-      if (--deferred_ == 0) deferred_cv_.notify_all();
+      {
+        Responder respond = std::move(late->respond);
+        try {
+          finish(r, late->rid, late->method, late->path, late->client, late->slot, late->t0);
+          respond(std::move(r));
+        } catch (const std::exception& e) {
+          log_error(late->rid, std::string("late reply not sent: ") + e.what());
+        } catch (...) {
+          log_error(late->rid, "late reply not sent: unknown exception");
+        }
+      }  // whatever the responder holds (the connection) goes before the count drops
+      late_reply_done();
     };
   };
   HttpResponse resp;
@@ -231,6 +246,11 @@ void Dispatcher::drain_deferred() {
   // Late replies wait for a group commit (milliseconds); say so if one hangs.
   while (!deferred_cv_.wait_for(lock, std::chrono::seconds(5), [&] { return deferred_ == 0; }))
     log_->warn("shutdown: still waiting for {} late replies", deferred_);
+}
+
+void Dispatcher::late_reply_done() {
+  std::lock_guard<std::mutex> lock(deferred_mu_);
+  if (--deferred_ == 0) deferred_cv_.notify_all();
 }
 
 int64_t Dispatcher::deferred_in_flight() const {

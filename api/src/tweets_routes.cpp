@@ -101,9 +101,20 @@ RouteTable make_tweets_table(engine::Engine& e) {
                  // without holding this server thread meanwhile (defer()); while
                  // the server shuts down, the old way: wait here.
                  if (LateReply reply = ctx.defer()) {
-                   e.post_tweet_async(me, text, reply_to, key, [&e, me, reply = std::move(reply)](Result<engine::Tweet> tw) {
-                     reply(posted_response(e, me, tw));
-                   });
+                   // Every path answers exactly once (a second call is ignored).
+                   try {
+                     e.post_tweet_async(me, text, reply_to, key, [&e, me, reply](Result<engine::Tweet> tw) {
+                       HttpResponse r;
+                       try {
+                         r = posted_response(e, me, tw);
+                       } catch (const std::exception& ex) {
+                         r = error_response(Status::Internal(ex.what()));
+                       }
+                       reply(std::move(r));
+                     });
+                   } catch (const std::exception& ex) {
+                     reply(error_response(Status::Internal(ex.what())));
+                   }
                    return HttpResponse{};  // ignored: the LateReply answers
                  }
                  return posted_response(e, me, e.post_tweet(me, text, reply_to, key));

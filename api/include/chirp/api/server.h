@@ -143,6 +143,7 @@ class Dispatcher {
   std::string openapi_;
   std::shared_ptr<spdlog::logger> log_;
   std::atomic<int64_t> open_connections_{0};
+  void late_reply_done();  // one deferred reply answered (or given up)
   // Late replies (RequestContext::defer) not yet answered; drain_deferred.
   mutable std::mutex deferred_mu_;
   std::condition_variable deferred_cv_;
