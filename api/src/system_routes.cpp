@@ -93,7 +93,7 @@ RouteTable make_system_table(Dispatcher& d) {
                         return HttpResponse::json(200, sb.GetString());
                       },
                       AuthMode::kNone, RateClass::kNone,
-                      {.summary = "Readiness: storage and index open",
+                      {.summary = "Readiness: writes reach the disk, the index commits and is caught up",
                        .responses = {{200, "ready", R"({"$ref":"#/components/schemas/Ready"})"}},
                        .errors = {503}}});
 
