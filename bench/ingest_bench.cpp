@@ -37,6 +37,7 @@ namespace {
 
 struct Figures {
   double seconds = 0;
+  double cpu_seconds = 0;  // user + system, all threads: the work, whatever the machine's load
   long peak_rss_kib = 0;
   uint64_t disk_bytes = 0;
   bool ok = false;
@@ -101,6 +102,7 @@ Figures in_child(const std::string& dir, Fn&& fn) {
     rusage u{};
     getrusage(RUSAGE_SELF, &u);
     f.peak_rss_kib = u.ru_maxrss;
+    f.cpu_seconds = u.ru_utime.tv_sec + u.ru_utime.tv_usec / 1e6 + u.ru_stime.tv_sec + u.ru_stime.tv_usec / 1e6;
     f.disk_bytes = dir_bytes(dir);
     (void)!write(fds[1], &f, sizeof f);
     _exit(f.ok ? 0 : 1);
@@ -140,8 +142,8 @@ int main(int argc, char** argv) {
   const double n = static_cast<double>(docs.size());
   std::printf("ingest_bench: %zu tweets, %d round(s), %u cores, BulkLoad builders %s\n", docs.size(), rounds,
               std::thread::hardware_concurrency(), builders > 0 ? std::to_string(builders).c_str() : "one per core");
-  std::printf("| round | engine | seconds | tweets/s | × plain | peak RSS MiB | B/tweet | load avg (1/5/15 min) before |\n");
-  std::printf("|---|---|---|---|---|---|---|---|\n");
+  std::printf("| round | engine | seconds | tweets/s | × plain | CPU s | peak RSS MiB | B/tweet | load avg (1/5/15 min) before |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|\n");
   std::fflush(stdout);
   const char* only_env = std::getenv("CHIRP_INGEST_ONLY");
   const std::string only = only_env ? only_env : "";
@@ -150,26 +152,26 @@ int main(int argc, char** argv) {
     std::string la = load_avg();
     if (only == "bulk") {
       Figures b = in_child(work + "/bulk", [&] { return bulk_load(docs, work + "/bulk", builders); });
-      std::printf("| %d | chirp BulkLoad | %.1f | %.0f | – | %ld | %.0f | %s |\n", r, b.seconds, n / b.seconds,
-                  b.peak_rss_kib / 1024, b.disk_bytes / n, la.c_str());
+      std::printf("| %d | chirp BulkLoad | %.1f | %.0f | – | %.1f | %ld | %.0f | %s |\n", r, b.seconds, n / b.seconds,
+                  b.cpu_seconds, b.peak_rss_kib / 1024, b.disk_bytes / n, la.c_str());
       continue;
     }
     if (only == "plain") {
       Figures p = in_child(work + "/plain", [&] { return plain_loop(docs, work + "/plain"); });
-      std::printf("| %d | plain Xapian loop | %.1f | %.0f | 1.00× | %ld | %.0f | %s |\n", r, p.seconds, n / p.seconds,
-                  p.peak_rss_kib / 1024, p.disk_bytes / n, la.c_str());
+      std::printf("| %d | plain Xapian loop | %.1f | %.0f | 1.00× | %.1f | %ld | %.0f | %s |\n", r, p.seconds,
+                  n / p.seconds, p.cpu_seconds, p.peak_rss_kib / 1024, p.disk_bytes / n, la.c_str());
       continue;
     }
     Figures p = in_child(work + "/plain", [&] { return plain_loop(docs, work + "/plain"); });
     if (!p.ok) return std::fprintf(stderr, "plain loop failed\n"), 1;
-    std::printf("| %d | plain Xapian loop | %.1f | %.0f | 1.00× | %ld | %.0f | %s |\n", r, p.seconds, n / p.seconds,
-                p.peak_rss_kib / 1024, p.disk_bytes / n, la.c_str());
+    std::printf("| %d | plain Xapian loop | %.1f | %.0f | 1.00× | %.1f | %ld | %.0f | %s |\n", r, p.seconds,
+                n / p.seconds, p.cpu_seconds, p.peak_rss_kib / 1024, p.disk_bytes / n, la.c_str());
     std::fflush(stdout);
     la = load_avg();
     Figures b = in_child(work + "/bulk", [&] { return bulk_load(docs, work + "/bulk", builders); });
     if (!b.ok) return std::fprintf(stderr, "BulkLoad failed\n"), 1;
-    std::printf("| %d | chirp BulkLoad | %.1f | %.0f | %.2f× | %ld | %.0f | %s |\n", r, b.seconds, n / b.seconds,
-                p.seconds / b.seconds, b.peak_rss_kib / 1024, b.disk_bytes / n, la.c_str());
+    std::printf("| %d | chirp BulkLoad | %.1f | %.0f | %.2f× | %.1f | %ld | %.0f | %s |\n", r, b.seconds,
+                n / b.seconds, p.seconds / b.seconds, b.cpu_seconds, b.peak_rss_kib / 1024, b.disk_bytes / n, la.c_str());
     std::fflush(stdout);
     plain_sum += p.seconds;
     bulk_sum += b.seconds;
