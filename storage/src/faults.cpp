@@ -25,7 +25,7 @@ struct Armed {
 constexpr size_t kCalls = static_cast<size_t>(Call::kCount);
 std::mutex mu;
 std::array<Armed, kCalls> armed;  // guarded by mu
-std::atomic<int> armed_count{0};   // the fast path: nothing armed
+std::atomic<int> armed_count{0};  // the fast path: nothing armed
 
 // CHIRP_FAULT_LMDB_COMMIT: the flag file for a running server (read once).
 const char* commit_flag_file() {

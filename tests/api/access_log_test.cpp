@@ -2,11 +2,11 @@
 // JSON lines with the fields operators parse, text lines by default, the
 // process-wide "chirp.access" logger when none is given, and which proxy
 // request ids are believed (only safe, short ones from a trusted proxy).
-#include <catch2/catch.hpp>
 #include <rapidjson/document.h>
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <catch2/catch.hpp>
 #include <string>
 
 #include "chirp/api/server.h"
@@ -16,7 +16,8 @@ using namespace chirp::api;
 namespace {
 
 struct Logged {
-  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(64);
+  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink =
+      std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(64);
   std::shared_ptr<spdlog::logger> logger = std::make_shared<spdlog::logger>("test.access", sink);
   Logged() { logger->set_pattern("%v"); }
   std::vector<std::string> lines() { return sink->last_formatted(); }
@@ -39,7 +40,9 @@ std::string request_id(const HttpResponse& r) {
 
 }  // namespace
 
-TEST_CASE("access log: JSON lines carry time, request id, client, method, path, status, bytes, duration", "[access_log]") {
+TEST_CASE(
+    "access log: JSON lines carry time, request id, client, method, path, status, bytes, duration",
+    "[access_log]") {
   Logged log;
   ServerConfig c;
   c.serve_web = false;
@@ -90,7 +93,9 @@ TEST_CASE("access log: off means no line; text is the default format", "[access_
   CHECK(lines[0].find(request_id(r)) != std::string::npos);
 }
 
-TEST_CASE("access log: without a logger the process-wide chirp.access logger is made once and reused", "[access_log]") {
+TEST_CASE(
+    "access log: without a logger the process-wide chirp.access logger is made once and reused",
+    "[access_log]") {
   ServerConfig c;
   c.serve_web = false;
   c.access_log = false;  // nothing printed to the test's stdout
@@ -107,16 +112,18 @@ TEST_CASE("access log: without a logger the process-wide chirp.access logger is 
   CHECK(get(b, "/health").status == 200);
 }
 
-TEST_CASE("request ids: a trusted proxy's safe id is kept, anything else replaced", "[access_log]") {
+TEST_CASE("request ids: a trusted proxy's safe id is kept, anything else replaced",
+          "[access_log]") {
   Logged log;
   ServerConfig c;
   c.serve_web = false;
   c.logger = log.logger;
   c.trusted_proxies = {"10.0.0.1"};
   Dispatcher d(c, {});
-  CHECK(request_id(get(d, "/health", "10.0.0.1", {{"X-Request-Id", "abc-DEF_1.2:3"}})) == "abc-DEF_1.2:3");
-  for (std::string_view bad : {std::string_view("has space"), std::string_view("semi;colon"), std::string_view(""),
-                               std::string_view("quote\"d")}) {
+  CHECK(request_id(get(d, "/health", "10.0.0.1", {{"X-Request-Id", "abc-DEF_1.2:3"}})) ==
+        "abc-DEF_1.2:3");
+  for (std::string_view bad : {std::string_view("has space"), std::string_view("semi;colon"),
+                               std::string_view(""), std::string_view("quote\"d")}) {
     CAPTURE(bad);
     std::string id = request_id(get(d, "/health", "10.0.0.1", {{"X-Request-Id", bad}}));
     CHECK(id != bad);

@@ -2,11 +2,11 @@
 // JSON error shape while LMDB writes fail (LMDB fault hook,
 // chirp/storage/faults.h), 200 again once the disk works, without any client
 // write; split mode adds each log follower's position and reachability.
-#include <catch2/catch.hpp>
 #include <rapidjson/document.h>
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <catch2/catch.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -49,7 +49,8 @@ std::unique_ptr<Dispatcher> dispatcher(ReadinessCheck check) {
   ServerConfig c;
   c.serve_web = false;
   c.readiness = std::move(check);
-  c.logger = std::make_shared<spdlog::logger>("test.ready", std::make_shared<spdlog::sinks::null_sink_mt>());
+  c.logger = std::make_shared<spdlog::logger>("test.ready",
+                                              std::make_shared<spdlog::sinks::null_sink_mt>());
   return std::make_unique<Dispatcher>(c, std::vector<RouteTable>{});
 }
 
@@ -67,7 +68,8 @@ rapidjson::Document get_ready(Dispatcher& d, int* status) {
 
 }  // namespace
 
-TEST_CASE("/ready answers 503 while LMDB writes fail and 200 once the disk works again", "[ready]") {
+TEST_CASE("/ready answers 503 while LMDB writes fail and 200 once the disk works again",
+          "[ready]") {
   faults::Scoped guard;
   ReadyEnv env(/*search=*/false);
   auto d = dispatcher(make_engine_readiness(*env.engine));
@@ -81,14 +83,16 @@ TEST_CASE("/ready answers 503 while LMDB writes fail and 200 once the disk works
 
   for (int rc : {ENOSPC, EIO}) {
     CAPTURE(rc);
-    faults::arm(faults::Call::kCommit, rc, -1);  // a full disk, then one that fails (EIO, read-only)
+    faults::arm(faults::Call::kCommit, rc,
+                -1);  // a full disk, then one that fails (EIO, read-only)
     CHECK_FALSE(env.engine->post_tweet(u->id, "refused").ok());
     body = get_ready(*d, &st);
     CHECK(st == 503);
     REQUIRE(body.HasMember("error"));
     CHECK(std::string(body["error"]["code"].GetString()) == "unavailable");
     const std::string msg = body["error"]["message"].GetString();
-    CHECK(msg == std::string("storage cannot commit writes (") + (rc == ENOSPC ? "storage_full" : "internal") + ")");
+    CHECK(msg == std::string("storage cannot commit writes (") +
+                     (rc == ENOSPC ? "storage_full" : "internal") + ")");
     CHECK(msg.find("Input/output") == std::string::npos);  // no internals
     faults::clear_all();
     // No client writes: 2 s after the last failure, readiness's own probe sees the disk back.
@@ -103,14 +107,17 @@ TEST_CASE("/ready with a search index reports its lag; split mode reports its pe
   ReadyEnv env(/*search=*/true);
   auto u = env.engine->register_user("bob", "password123");
   REQUIRE(u.ok());
-  REQUIRE(env.engine->wait_until_searchable(env.engine->last_change_seq(), std::chrono::seconds(10)).ok());
+  REQUIRE(env.engine->wait_until_searchable(env.engine->last_change_seq(), std::chrono::seconds(10))
+              .ok());
 
   // A follower whose peer never answers, and one whose peer has nothing new.
   engine::ChangeSource down;
   down.read = [](uint64_t, size_t) -> Result<std::vector<storage::ChangeRecord>> {
     return Status::Unavailable("tweets service unreachable");
   };
-  down.wait = [](uint64_t, std::chrono::milliseconds t) { std::this_thread::sleep_for(std::min(t, std::chrono::milliseconds(20))); };
+  down.wait = [](uint64_t, std::chrono::milliseconds t) {
+    std::this_thread::sleep_for(std::min(t, std::chrono::milliseconds(20)));
+  };
   engine::ChangeSource idle;
   idle.read = [](uint64_t, size_t) -> Result<std::vector<storage::ChangeRecord>> {
     return std::vector<storage::ChangeRecord>{};
@@ -123,7 +130,8 @@ TEST_CASE("/ready with a search index reports its lag; split mode reports its pe
   for (int i = 0; i < 200 && (tweets_log.health().ok() || !users_log.health().ok()); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
 
-  auto d = dispatcher(make_engine_readiness(*env.engine, 10000, {&users_log, &tweets_log, nullptr}));
+  auto d =
+      dispatcher(make_engine_readiness(*env.engine, 10000, {&users_log, &tweets_log, nullptr}));
   int st = 0;
   auto body = get_ready(*d, &st);
   CHECK(st == 200);  // an unreachable peer is reported, not fatal (roles follow each other)

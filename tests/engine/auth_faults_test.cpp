@@ -3,10 +3,9 @@
 // chirp/storage/faults.h). Each must answer an error, never a half-done change:
 // no session without its index entry, no password changed without its
 // sessions revoked, no account half-deleted, and all works once it clears.
-#include <catch2/catch.hpp>
-
 #include <sodium.h>
 
+#include <catch2/catch.hpp>
 #include <cerrno>
 
 #include "chirp/storage/faults.h"
@@ -25,11 +24,14 @@ engine::EngineOptions no_search(const std::string& dir) {
   return o;
 }
 
-uint64_t session_count(engine::Engine& e) { return e.stats().sessions; }
+uint64_t session_count(engine::Engine& e) {
+  return e.stats().sessions;
+}
 
 }  // namespace
 
-TEST_CASE("password hasher: a hash libsodium refuses is an Internal error; verify never passes", "[auth]") {
+TEST_CASE("password hasher: a hash libsodium refuses is an Internal error; verify never passes",
+          "[auth]") {
   REQUIRE(sodium_init() >= 0);
   // opslimit 0 is below argon2id's minimum: every crypto_pwhash_str call fails,
   // including the dummy hash used for unknown users.
@@ -39,7 +41,8 @@ TEST_CASE("password hasher: a hash libsodium refuses is an Internal error; verif
   CHECK(h.status().code() == Code::kInternal);
   CHECK_FALSE(broken.verify("", "password123"));  // unknown user, and no dummy hash to compare with
 
-  engine::PasswordHasher ok(crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN, 100);  // slots clamped to 64
+  engine::PasswordHasher ok(crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN,
+                            100);  // slots clamped to 64
   auto good = ok.hash("password123");
   REQUIRE(good.ok());
   CHECK(good->rfind("$argon2id$", 0) == 0);
@@ -72,12 +75,15 @@ TEST_CASE("auth under storage faults: errors, nothing half-done, recovery", "[au
     REQUIRE_FALSE(u.ok());
     CHECK(u.status().code() == Code::kStorageFull);
     CHECK(f->find_user("bob").status().code() == Code::kNotFound);
-    faults::arm(Call::kPut, MDB_MAP_FULL, 1, /*skip=*/1);  // the user record after the name (map at its limit? grows)
+    faults::arm(Call::kPut, MDB_MAP_FULL, 1,
+                /*skip=*/1);  // the user record after the name (map at its limit? grows)
     auto again = f->register_user("bob", "password123");
     CHECK(again.ok());  // the map grew and the write was retried whole
     CHECK(f->find_user("bob").ok());
   }
-  SECTION("login: no read transaction is an error, not 'wrong password'; a refused session is not stored") {
+  SECTION(
+      "login: no read transaction is an error, not 'wrong password'; a refused session is not "
+      "stored") {
     faults::arm(Call::kReadBegin, MDB_READERS_FULL);
     auto l = f->login("alice", "password123");
     REQUIRE_FALSE(l.ok());
@@ -139,7 +145,8 @@ TEST_CASE("auth under storage faults: errors, nothing half-done, recovery", "[au
     REQUIRE(f->follow(bob, "alice").ok());
     REQUIRE(f->follow(alice, "bob").ok());
     const uint64_t tweet = f.post(alice, "a tweet of alice");
-    REQUIRE(f->post_tweet(alice, "with a key", std::nullopt, "key-1").ok());  // an idempotency key to remove
+    REQUIRE(f->post_tweet(alice, "with a key", std::nullopt, "key-1")
+                .ok());  // an idempotency key to remove
     REQUIRE(f->like(bob, tweet).ok());
     faults::arm(Call::kReadBegin, MDB_READERS_FULL);
     CHECK(f->delete_account(alice, "password123").code() == Code::kInternal);
@@ -167,10 +174,12 @@ TEST_CASE("auth under storage faults: errors, nothing half-done, recovery", "[au
     CHECK(f->get_user(alice).status().code() == Code::kInternal);
     CHECK(f->find_user("alice").status().code() == Code::kInternal);
     faults::arm(Call::kPut, ENOSPC);
-    CHECK(f->update_profile(alice, std::string("Alice A."), std::nullopt).status().code() == Code::kStorageFull);
+    CHECK(f->update_profile(alice, std::string("Alice A."), std::nullopt).status().code() ==
+          Code::kStorageFull);
     CHECK(f->get_user(alice)->display_name == "alice");
     faults::arm(Call::kGet, MDB_NOTFOUND, 1);  // the account vanished before the update
-    CHECK(f->update_profile(alice, std::nullopt, std::string("bio")).status().code() == Code::kNotFound);
+    CHECK(f->update_profile(alice, std::nullopt, std::string("bio")).status().code() ==
+          Code::kNotFound);
     CHECK(f->update_profile(alice, std::string("Alice A."), std::string("bio")).ok());
     CHECK(f->get_user(alice)->display_name == "Alice A.");
   }
@@ -193,7 +202,8 @@ TEST_CASE("auth: missing accounts, failed lookups and a hasher that refuses", "[
     CHECK(f->get_user(alice + 1000).status().code() == Code::kNotFound);
     CHECK(f->find_user("").status().code() == Code::kNotFound);
     CHECK(f->find_user("a_name_longer_than_15").status().code() == Code::kNotFound);
-    CHECK(f->update_profile(alice + 1000, std::string("x"), std::nullopt).status().code() == Code::kNotFound);
+    CHECK(f->update_profile(alice + 1000, std::string("x"), std::nullopt).status().code() ==
+          Code::kNotFound);
 
     faults::arm(Call::kGet, EIO);
     CHECK(f->change_password(*p, "password123", "new-password-1").code() == Code::kInternal);
@@ -223,7 +233,9 @@ TEST_CASE("auth: missing accounts, failed lookups and a hasher that refuses", "[
     faults::arm(Call::kReadBegin, MDB_READERS_FULL);
     CHECK(f->register_user("Alice", "password123").status().code() == Code::kConflict);
   }
-  SECTION("a password hasher libsodium refuses: sign-up and password change fail as Internal, nothing stored") {
+  SECTION(
+      "a password hasher libsodium refuses: sign-up and password change fail as Internal, nothing "
+      "stored") {
     testing::TempDir dir("chirp-auth-faults");
     auto o = no_search(dir.path());
     o.pwhash_opslimit = 0;  // below argon2id's minimum

@@ -2,7 +2,6 @@
 // through the LMDB fault hook (chirp/storage/faults.h). No search index here:
 // its feeder would read the store from another thread while faults are armed.
 #include <catch2/catch.hpp>
-
 #include <cerrno>
 #include <chrono>
 #include <thread>
@@ -62,7 +61,8 @@ TEST_CASE("health: failing commits make storage unhealthy until the disk works a
   CHECK(page->items.size() == 2);  // the refused post is not there
 }
 
-TEST_CASE("health: a full disk is StorageFull and never grows the map; a full map grows once", "[health]") {
+TEST_CASE("health: a full disk is StorageFull and never grows the map; a full map grows once",
+          "[health]") {
   faults::Scoped guard;
   testing::TempDir dir("chirp-health");
   testing::EngineFixture f(no_search(dir.path()));
@@ -75,7 +75,7 @@ TEST_CASE("health: a full disk is StorageFull and never grows the map; a full ma
     REQUIRE_FALSE(t.ok());
     CHECK(t.status().code() == Code::kStorageFull);
   }
-  CHECK(f->stats().map_size == map);  // was doubled up to max_map_size on every refusal
+  CHECK(f->stats().map_size == map);         // was doubled up to max_map_size on every refusal
   CHECK(faults::fired(Call::kCommit) == 3);  // one attempt per write: it fails fast
   CHECK(f->health().storage.code() == Code::kStorageFull);
   faults::clear_all();

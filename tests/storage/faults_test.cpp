@@ -3,12 +3,12 @@
 // nothing half-written, the write health (GET /ready) follows the disk, the
 // map grows only when the map (not the disk) is full, and everything works
 // again once the fault is cleared. Real LMDB, real files.
-#include <catch2/catch.hpp>
+#include "chirp/storage/faults.h"
 
+#include <catch2/catch.hpp>
 #include <cerrno>
 #include <string>
 
-#include "chirp/storage/faults.h"
 #include "chirp/storage/keys.h"
 #include "chirp/storage/tables.h"
 #include "temp_dir.h"
@@ -73,7 +73,9 @@ TEST_CASE("each failing LMDB call becomes the right Status", "[faults]") {
     REQUIRE(txn.commit().ok());
   }
 
-  SECTION("put: MDB_MAP_FULL, ENOSPC and EDQUOT are StorageFull; EIO is Internal; MDB_KEYEXIST Conflict") {
+  SECTION(
+      "put: MDB_MAP_FULL, ENOSPC and EDQUOT are StorageFull; EIO is Internal; MDB_KEYEXIST "
+      "Conflict") {
     WriteTxn txn(*s->env);
     faults::arm(Call::kPut, MDB_MAP_FULL);
     CHECK(s->users.put(txn.raw(), 2, user(2)).code() == Code::kStorageFull);
@@ -124,7 +126,8 @@ TEST_CASE("each failing LMDB call becomes the right Status", "[faults]") {
     CHECK(scan.code() == Code::kInternal);
     faults::arm(Call::kCursorGet, MDB_CORRUPTED, 1, /*skip=*/1);  // the step after the first key
     int seen = 0;
-    scan = s->users.scan_asc(txn.raw(), 0, [&](uint64_t, const UserRecord&) { return ++seen, true; });
+    scan =
+        s->users.scan_asc(txn.raw(), 0, [&](uint64_t, const UserRecord&) { return ++seen, true; });
     CHECK(scan.code() == Code::kInternal);
     CHECK(seen == 1);
     faults::arm(Call::kCursorGet, EIO, -1);  // lists have no status: a failing cursor lists nothing
@@ -152,7 +155,8 @@ TEST_CASE("each failing LMDB call becomes the right Status", "[faults]") {
   SECTION("copies: a failing mdb_env_copy2 is an error, not a half backup") {
     faults::arm(Call::kCopy, ENOSPC);
     CHECK(s->env->copy_to(dir.sub("backup"), false).code() == Code::kStorageFull);
-    CHECK(s->env->copy_to(dir.sub("backup"), false).ok());  // the folder is still empty: a retry works
+    CHECK(s->env->copy_to(dir.sub("backup"), false)
+              .ok());  // the folder is still empty: a retry works
   }
 }
 
@@ -171,9 +175,9 @@ TEST_CASE("a failed commit leaves nothing half-written and write health follows 
     Status st = txn.commit();
     CHECK_FALSE(st.ok());
     CHECK(st.code() == (rc == EIO || rc == EROFS ? Code::kInternal : Code::kStorageFull));
-    CHECK(txn.raw() == nullptr);          // the transaction is over
+    CHECK(txn.raw() == nullptr);                    // the transaction is over
     CHECK(txn.commit().code() == Code::kInternal);  // and cannot be committed twice
-    CHECK(users_in(*s) == 0);             // none of the 21 writes is visible
+    CHECK(users_in(*s) == 0);                       // none of the 21 writes is visible
     {
       ReadTxn r(*s->env);
       uint64_t v = 0;
@@ -215,7 +219,8 @@ TEST_CASE("a failed nested commit undoes only the child", "[faults]") {
   CHECK_FALSE(s->users.contains(r.raw(), 2));
 }
 
-TEST_CASE("a write transaction that cannot begin marks write health until a commit works", "[faults]") {
+TEST_CASE("a write transaction that cannot begin marks write health until a commit works",
+          "[faults]") {
   faults::Scoped guard;
   testing::TempDir dir("chirp-faults");
   auto s = open_store(dir);
@@ -335,7 +340,8 @@ TEST_CASE("Store::open reports each table, the schema read, write and commit fai
   CHECK(v == Store::kSchemaVersion);
 }
 
-TEST_CASE("sessions and idempotency keys: a failure part-way rolls back with the transaction", "[faults]") {
+TEST_CASE("sessions and idempotency keys: a failure part-way rolls back with the transaction",
+          "[faults]") {
   faults::Scoped guard;
   testing::TempDir dir("chirp-faults");
   auto s = open_store(dir);
@@ -356,7 +362,7 @@ TEST_CASE("sessions and idempotency keys: a failure part-way rolls back with the
     WriteTxn txn(*s->env);
     faults::arm(Call::kPut, ENOSPC, 1, /*skip=*/1);  // the by-user entry of a new session
     CHECK(s->sessions.put(txn.raw(), h3, r).code() == Code::kStorageFull);
-    faults::arm(Call::kDel, EIO, 1, /*skip=*/1);      // the by-user entry of a removal
+    faults::arm(Call::kDel, EIO, 1, /*skip=*/1);  // the by-user entry of a removal
     CHECK(s->sessions.remove(txn.raw(), h1).code() == Code::kInternal);
     faults::arm(Call::kGet, EIO);
     CHECK(s->sessions.remove(txn.raw(), h2).code() == Code::kInternal);

@@ -23,18 +23,18 @@
 namespace chirp::storage::faults {
 
 enum class Call {
-  kEnvOpen,        // mdb_env_open
-  kReadBegin,      // mdb_txn_begin of a read transaction
-  kWriteBegin,     // mdb_txn_begin of a write transaction (top-level or nested)
-  kTableOpen,      // mdb_dbi_open
-  kGet,            // mdb_get
-  kPut,            // mdb_put
-  kDel,            // mdb_del
-  kCommit,         // mdb_txn_commit (write transactions)
-  kCursorOpen,     // mdb_cursor_open
-  kCursorGet,      // mdb_cursor_get
-  kCursorDel,      // mdb_cursor_del
-  kCopy,           // mdb_env_copy2
+  kEnvOpen,     // mdb_env_open
+  kReadBegin,   // mdb_txn_begin of a read transaction
+  kWriteBegin,  // mdb_txn_begin of a write transaction (top-level or nested)
+  kTableOpen,   // mdb_dbi_open
+  kGet,         // mdb_get
+  kPut,         // mdb_put
+  kDel,         // mdb_del
+  kCommit,      // mdb_txn_commit (write transactions)
+  kCursorOpen,  // mdb_cursor_open
+  kCursorGet,   // mdb_cursor_get
+  kCursorDel,   // mdb_cursor_del
+  kCopy,        // mdb_env_copy2
   kCount
 };
 
