@@ -19,6 +19,7 @@
 #include "chirp/api/openapi.h"
 #include "chirp/api/server.h"
 #include "chirp/api/services.h"
+#include "cidr.h"
 
 #include <sodium.h>
 
@@ -109,8 +110,11 @@ Dispatcher::Dispatcher(ServerConfig cfg, std::vector<RouteTable> tables)
 Dispatcher::~Dispatcher() = default;
 
 bool Dispatcher::is_trusted_proxy(std::string_view ip) const {
-  for (const auto& p : cfg_.trusted_proxies)
+  // Exact addresses or CIDR ranges (--trusted-proxy 10.244.0.0/16: gateway pods).
+  for (const auto& p : cfg_.trusted_proxies) {
     if (p == ip) return true;
+    if (auto range = detail::Cidr::parse(p); range && range->contains(ip)) return true;
+  }
   return false;
 }
 

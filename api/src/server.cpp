@@ -20,6 +20,7 @@
 #include "chirp/api/errors.h"
 #include "chirp/api/server.h"
 #include "request_head.h"
+#include "worker_pool.h"
 
 // Pistache's own Http::Handler::onInput is private, and the gate below must
 // run before it and then call it non-virtually. C++ offers no way to name a
@@ -142,17 +143,29 @@ struct LateReplies {
   }
 };
 
+// Requests that wait on nothing and must never queue behind public ones:
+// split mode's /internal/v1/* polls (request line "GET /internal/...").
+bool is_internal_request(std::string_view head) {
+  size_t sp = head.find(' ');
+  return sp != std::string_view::npos && head.substr(sp + 1, 10) == "/internal/";
+}
+
+// Public requests waiting for a worker beyond this are answered 503 at once.
+constexpr size_t kMaxQueuedRequests = 4096;
+
 class PistacheHandler : public Http::Handler {
  public:
   HTTP_PROTOTYPE(PistacheHandler)
 
-  PistacheHandler(Dispatcher* d, LateReplies* late) : d_(d), late_(late) {
+  PistacheHandler(Dispatcher* d, detail::WorkerPool* workers, LateReplies* late)
+      : d_(d), workers_(workers), late_(late) {
     const auto& c = d->config();
     limits_ = {c.max_request_line, c.max_header_bytes, c.max_body_bytes};
   }
   // Pistache clones the prototype once per thread; connection state lives in
   // each Peer (conn_for), touched only by the thread serving it.
-  PistacheHandler(const PistacheHandler& o) : Http::Handler(o), d_(o.d_), late_(o.late_), limits_(o.limits_) {}
+  PistacheHandler(const PistacheHandler& o)
+      : Http::Handler(o), d_(o.d_), workers_(o.workers_), late_(o.late_), limits_(o.limits_) {}
 
   // The client hung up: a late reply must not be written to its descriptor,
   // which Pistache closes now and may give to the next connection.
@@ -209,36 +222,67 @@ class PistacheHandler : public Http::Handler {
 
   void onRequest(const Http::Request& request, Http::ResponseWriter writer) override {
     Conn* c = current_;
-    HttpRequest req;
-    const std::string body = request.body();
-    std::string peer_ip;
-    if (c != nullptr && c->head_done) {
-      detail::parse_head(std::string_view(c->head).substr(0, c->head_len), req);
-    } else {
+    if (c == nullptr || !c->head_done) {
       // Not reachable through onInput; kept so a bug cannot crash the server.
       return respond(writer, error_response(400, "bad_request", "malformed request"), true);
     }
-    req.body = body;
-    peer_ip = request.address().host();
-    req.peer_ip = peer_ip;
+    const std::string_view head = std::string_view(c->head).substr(0, c->head_len);
+    if (workers_ != nullptr && !is_internal_request(head)) {
+      // Off the I/O thread: this thread goes on reading its other connections
+      // (a peer's /internal/ poll among them) while the request runs. The job
+      // owns copies: the connection's buffer is reused for its next request.
+      auto job = std::make_shared<Job>(Job{std::string(head), request.body(), request.address().host(),
+                                           std::move(writer)});
+      Dispatcher* d = d_;
+      LateReplies* late = late_;
+      const std::thread::id io_thread = std::this_thread::get_id();
+      bool queued = workers_->submit([d, late, job, io_thread] {
+        try {
+          // Answered from the worker: the late-reply path's guards apply (the
+          // client may hang up and its descriptor be reused meanwhile).
+          serve(d, late, job->head, job->body, job->peer_ip, job->writer, io_thread);
+        } catch (const std::exception& e) {
+          // The client went away before its answer (Pistache throws on a dead peer).
+          spdlog::debug("response not sent: {}", e.what());
+        }
+      });
+      if (!queued) respond(job->writer, error_response(503, "unavailable", "server busy, try again"), false);
+      return;
+    }
+    serve(d_, late_, head, request.body(), request.address().host(), writer, std::this_thread::get_id());
+  }
 
+ private:
+  struct Job {
+    std::string head, body, peer_ip;
+    Http::ResponseWriter writer;
+  };
+
+  // Runs the dispatcher on one request and writes its answer. `head` is the
+  // request's whole head; the HttpRequest's views point into these arguments.
+  // The writer is moved into the responder: most answers are written before
+  // handle_async returns, a late one from the thread that completes it.
+  // `io_thread`: the connection's I/O thread; an answer from any other thread
+  // is a late reply.
+  static void serve(Dispatcher* d, LateReplies* late, std::string_view head, const std::string& body,
+                    const std::string& peer_ip, Http::ResponseWriter& writer, std::thread::id io_thread) {
+    HttpRequest req;
+    detail::parse_head(head, req);
+    req.body = body;
+    req.peer_ip = peer_ip;
     // Keep-alive unless the client said close or is HTTP/1.0 without keep-alive.
     std::string_view conn = req.header("Connection");
     const bool close = req.http10 ? !iequals(conn, "keep-alive") : iequals(conn, "close");
-
-    // The writer is moved into the responder: most answers are written before
-    // handle_async returns, a late one from the thread that completes it.
     auto out = std::make_shared<Outgoing>(std::move(writer));
     out->peer = out->writer.getPeer();  // held: Pistache's send() must not see it vanish mid-call
     if (out->peer) out->conn = out->peer->tryGetData(kConnKey);
     out->close = close;
-    out->thread = std::this_thread::get_id();
+    out->thread = io_thread;
     out->received = std::chrono::steady_clock::now();
-    out->late = late_;
-    d_->handle_async(req, [out](HttpResponse resp) { out->send(std::move(resp)); });
+    out->late = late;
+    d->handle_async(req, [out](HttpResponse resp) { out->send(std::move(resp)); });
   }
 
- private:
   // One per connection, stored in the Pistache Peer so that it dies with the
   // connection however it ends. Pistache 0.0.5 calls onDisconnection only when
   // the client hangs up, not when it closes a connection itself (header or
@@ -294,7 +338,6 @@ class PistacheHandler : public Http::Handler {
       respond(writer, std::move(resp), close, [l] { l->done(); });
     }
   };
-
 
   static Conn& conn_for(const std::shared_ptr<Tcp::Peer>& peer, Dispatcher* d) {
     if (auto p = peer->tryGetData(kConnKey)) return *static_cast<Conn*>(p.get());
@@ -372,7 +415,8 @@ class PistacheHandler : public Http::Handler {
   }
 
   Dispatcher* d_;
-  LateReplies* late_;  // owned by Server::Impl
+  detail::WorkerPool* workers_;  // null: requests run on the I/O thread
+  LateReplies* late_;            // owned by Server::Impl
   detail::HeadLimits limits_;
   Conn* current_ = nullptr;
 };
@@ -381,6 +425,7 @@ class PistacheHandler : public Http::Handler {
 
 struct Server::Impl {
   LateReplies late;
+  std::unique_ptr<detail::WorkerPool> workers;  // ServerConfig::worker_threads
   std::unique_ptr<Http::Endpoint> endpoint;
   std::mutex mu;
   bool running = false;
@@ -412,7 +457,9 @@ Status Server::start() {
     impl_->endpoint->init(opts);
     const auto timeout = std::min(c.header_timeout, c.body_timeout);
     impl_->late.limit = timeout - std::min<std::chrono::milliseconds>(std::chrono::milliseconds(1000), timeout / 2);
-    impl_->endpoint->setHandler(Http::make_handler<PistacheHandler>(dispatcher_.get(), &impl_->late));
+    if (c.worker_threads > 0)
+      impl_->workers = std::make_unique<detail::WorkerPool>(c.worker_threads, kMaxQueuedRequests);
+    impl_->endpoint->setHandler(Http::make_handler<PistacheHandler>(dispatcher_.get(), impl_->workers.get(), &impl_->late));
     impl_->endpoint->serveThreaded();
   } catch (const std::exception& e) {
     impl_->endpoint.reset();
@@ -432,10 +479,13 @@ void Server::shutdown() {
   std::lock_guard<std::mutex> lock(impl_->mu);
   if (!impl_->running) return;
   impl_->running = false;
+  // In-flight requests finish first (new ones meanwhile get 503), then the
+  // I/O threads stop: the workers' answers still go out through them.
   // Posts waiting for their group commit (late replies) are answered first:
   // from here on handlers answer synchronously, those in flight are waited
   // for and their bytes get a moment to leave before the I/O threads stop.
   dispatcher_->drain_deferred();
+  if (impl_->workers) impl_->workers->stop();
   impl_->late.wait_for(std::chrono::seconds(2));
   impl_->endpoint->shutdown();
   // Pistache 0.0.5 leaves its connections open once its threads are gone: a

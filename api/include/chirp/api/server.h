@@ -66,6 +66,11 @@ struct ServerConfig {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;  // 0 = any free port, see Server::port()
   int threads = 0;       // 0 = hardware concurrency
+  // >0: every request but /internal/* runs on this many worker threads, off
+  // the I/O threads, which answer /internal/* themselves. Split roles use it:
+  // a write waiting for its consumers (ConsumerAcks) then never delays the
+  // consumers' polls that acknowledge it, on one shared port.
+  int worker_threads = 0;
   size_t max_body_bytes = 16 * 1024;
   size_t max_request_line = 8 * 1024;
   size_t max_header_bytes = 32 * 1024;
