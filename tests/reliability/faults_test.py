@@ -22,7 +22,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Chirpd, Client, all_pages, check, log, offline_checks, signup_login,  # noqa: E402
+from harness import (Chirpd, Client, all_pages, check, fail, log, offline_checks, signup_login,  # noqa: E402
                      temp_dir, word)
 
 MARK = "CHIRP_FAULTS_IN_NAMESPACE"
