@@ -43,7 +43,7 @@ build-fuzz: deps-test
 # ThreadSanitizer build for make test-long: only the threaded test programs and
 # the servers they start (scripts/run_tests.sh picks their tests; tests/tsan.supp).
 TSAN_FLAGS = -fsanitize=thread -fno-omit-frame-pointer
-TSAN_TARGETS = chirpd chirpctl engine_tests search_tests crash_tests api_http_tests api_chirpd_tests
+TSAN_TARGETS = chirpd chirpctl engine_tests search_tests crash_tests api_http_tests api_chirpd_tests api_async_post_tests
 build-tsan: deps-test
 	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCHIRP_BUILD_BENCH=OFF \
 	  -DCMAKE_C_FLAGS="$(TSAN_FLAGS)" -DCMAKE_CXX_FLAGS="$(TSAN_FLAGS)" \

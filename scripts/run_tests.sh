@@ -63,7 +63,7 @@ if [ "${CHIRP_LONG:-0}" = 1 ] && [ -n "$tsan" ] && [ -d "$tsan" ]; then
   export TSAN_OPTIONS=${TSAN_OPTIONS:-suppressions=$repo/tests/tsan.supp:halt_on_error=1:second_deadlock_stack=1:history_size=4}
   # Left out: the 200 crash rounds (the 20 run).
   run_ctest "$tsan" "tsan" -LE "no-sanitizer" -E "200 rounds|_NOT_BUILT" \
-    -R '^(engine:|search:|freshness:|resume:|corruption:|reset:|concurrency:|ingest:|crash:|api\.(http|chirpd)\.)'
+    -R '^(engine:|search:|freshness:|resume:|corruption:|reset:|concurrency:|ingest:|crash:|api\.(http|chirpd|async_post)\.)'
 fi
 
 # Line and branch coverage of storage/, engine/ and api/ from the sanitizer
