@@ -239,6 +239,17 @@ Status MetaTable::put_u64(MDB_txn* txn, std::string_view name, uint64_t v) const
   return storage::put(txn, t_, name, key_u64(v));
 }
 
+Status MetaTable::get_str(MDB_txn* txn, std::string_view name, std::string* out) const {
+  std::string_view v;
+  CHIRP_RETURN_IF_ERROR(storage::get(txn, t_, name, &v));
+  out->assign(v);
+  return Status::Ok();
+}
+
+Status MetaTable::put_str(MDB_txn* txn, std::string_view name, std::string_view v) const {
+  return storage::put(txn, t_, name, v);
+}
+
 // ---- Store -----------------------------------------------------------------
 
 Result<std::unique_ptr<Store>> Store::open(const EnvOptions& options) {

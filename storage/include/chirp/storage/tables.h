@@ -117,6 +117,9 @@ class MetaTable {
   explicit MetaTable(Table t) : t_(t) {}
   Status get_u64(MDB_txn* txn, std::string_view name, uint64_t* out) const;  // NotFound if absent
   Status put_u64(MDB_txn* txn, std::string_view name, uint64_t v) const;
+  // Short strings (a change log's identity): NotFound if absent.
+  Status get_str(MDB_txn* txn, std::string_view name, std::string* out) const;
+  Status put_str(MDB_txn* txn, std::string_view name, std::string_view v) const;
 
  private:
   Table t_;
