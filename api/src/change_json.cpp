@@ -67,7 +67,7 @@ bool get_str(const rapidjson::Value& o, const char* k, std::string* out) {
 
 }  // namespace
 
-std::string changes_to_json(const std::vector<ChangeRecord>& changes, uint64_t last_seq) {
+std::string changes_to_json(const std::vector<ChangeRecord>& changes, uint64_t last_seq, std::string_view log_id) {
   rapidjson::StringBuffer sb;
   W w(sb);
   w.StartObject();
@@ -103,11 +103,13 @@ std::string changes_to_json(const std::vector<ChangeRecord>& changes, uint64_t l
   }
   w.EndArray();
   u64(w, "last_seq", last_seq);
+  if (!log_id.empty()) str(w, "log_id", std::string(log_id));
   w.EndObject();
   return std::string(sb.GetString(), sb.GetSize());
 }
 
-Result<std::vector<ChangeRecord>> changes_from_json(std::string_view json, uint64_t* last_seq) {
+Result<std::vector<ChangeRecord>> changes_from_json(std::string_view json, uint64_t* last_seq,
+                                                    std::string* log_id) {
   const Status bad = Status::InvalidArgument("malformed change log page");
   rapidjson::Document d;
   d.Parse(json.data(), json.size());
@@ -117,6 +119,10 @@ Result<std::vector<ChangeRecord>> changes_from_json(std::string_view json, uint6
   if (last_seq != nullptr) {
     *last_seq = 0;
     if (!get_u64(d, "last_seq", last_seq)) return bad;
+  }
+  if (log_id != nullptr) {
+    log_id->clear();
+    if (!get_str(d, "log_id", log_id)) return bad;
   }
   std::vector<ChangeRecord> out;
   out.reserve(arr->value.Size());

@@ -97,8 +97,8 @@ engine::ChangeSource http_change_source(PeerOptions peer) {
         .count();
   };
   engine::ChangeSource src;
-  src.read = [client, mu, busy_until, now_ms](uint64_t after,
-                                              size_t limit) -> Result<std::vector<storage::ChangeRecord>> {
+  src.read_marked = [client, mu, busy_until, now_ms](uint64_t after, size_t limit, engine::LogMark* mark)
+      -> Result<std::vector<storage::ChangeRecord>> {
     std::lock_guard<std::mutex> lock(*mu);
     std::string path = "/internal/v1/changes?after=" + std::to_string(after) +
                        "&limit=" + std::to_string(std::min<size_t>(limit, 5000));
@@ -106,10 +106,16 @@ engine::ChangeSource http_change_source(PeerOptions peer) {
     auto r = client->get(path);
     if (!r.ok()) return r.status();
     if (r->status != 200) return peer_error(*r, client->peer().base_url + " change log");
-    auto page = changes_from_json(r->body);
+    engine::LogMark m;
+    auto page = changes_from_json(r->body, &m.last_seq, &m.log_id);
     if (page.ok() && !page->empty()) busy_until->store(now_ms() + 500);
+    if (page.ok() && mark != nullptr) {
+      m.known = true;
+      *mark = std::move(m);
+    }
     return page;
   };
+  src.read = [marked = src.read_marked](uint64_t after, size_t limit) { return marked(after, limit, nullptr); };
   src.wait = [poll = client->peer().poll_interval, busy_until, now_ms](uint64_t, std::chrono::milliseconds timeout) {
     const auto pause = now_ms() < busy_until->load() ? std::min(poll, std::chrono::milliseconds(2)) : poll;
     std::this_thread::sleep_for(std::min(pause, timeout));

@@ -237,7 +237,7 @@ RouteTable make_internal_table(engine::Engine& e, std::string secret, bool auth_
                  const uint64_t last = e.last_change_seq();
                  auto changes = e.changes_after(*after, *limit);
                  if (!changes.ok()) return error_response(changes.status());
-                 return HttpResponse::json(200, changes_to_json(*changes, last));
+                 return HttpResponse::json(200, changes_to_json(*changes, last, e.log_id()));
                }),
        AuthMode::kNone, RateClass::kNone, RouteDoc{"change log (internal)", {}, {}, nullptr, {}, {}, true}});
   if (auth_check) {

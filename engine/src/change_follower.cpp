@@ -41,6 +41,11 @@ Status ChangeFollower::health() const {
   return health_;
 }
 
+void ChangeFollower::restart_from(uint64_t seq) {
+  std::lock_guard<std::mutex> lock(mu_);
+  position_ = seq;
+}
+
 void ChangeFollower::set_health(const Status& s) {
   std::lock_guard<std::mutex> lock(mu_);
   health_ = s;

@@ -45,6 +45,9 @@ class ChangeFollower {
   bool wait_position(uint64_t seq, std::chrono::milliseconds timeout) const;
   // The last read or apply error; Ok when the last attempt succeeded.
   Status health() const;
+  // Moves the position back to `seq` (a consumer that found its log replaced
+  // and recorded that). Only from inside `read` or `apply`, on the loop's thread.
+  void restart_from(uint64_t seq);
 
  private:
   void loop();

@@ -41,6 +41,7 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
   auto store = storage::Store::open(env);
   if (!store.ok()) return store.status();
   e->store_ = std::move(store).value();
+  CHIRP_RETURN_IF_ERROR(e->init_log_id());
   e->hasher_ = std::make_unique<PasswordHasher>(options.pwhash_opslimit, options.pwhash_memlimit,
                                                 options.max_concurrent_hashes);
   e->writer_ = std::make_unique<GroupCommitWriter>(*e->store_, options.node_id);

@@ -7,6 +7,9 @@
 // from them, and its feeder indexes the tweets as they land in its own log).
 // Every step is idempotent and skips what is missing: two logs are followed
 // independently, so a like may arrive before its tweet, a post before its author.
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
 #include <string>
 
 #include "chirp/engine/change_source.h"
@@ -26,6 +29,9 @@ using storage::UserRecord;
 namespace {
 
 std::string position_key(std::string_view log) { return "replica." + std::string(log); }
+// The identity of the log that position counts in, next to it.
+std::string log_id_key(std::string_view log) { return "replica." + std::string(log) + ".log_id"; }
+constexpr std::string_view kOwnLogIdKey = "log.id";  // this folder's own change log
 
 bool is_missing(const Status& s) { return s.code() == Code::kNotFound; }
 
@@ -131,6 +137,21 @@ Status count_tweet(WriteContext& ctx, uint64_t author_id, bool posted) {
   return ctx.store.users.put(ctx.txn, u.id, u);
 }
 
+// Tweet counts are the only thing the users service derives from the tweets
+// log: a different tweets log counts from zero.
+Status reset_tweet_counts(WriteContext& ctx) {
+  std::vector<UserRecord> counted;
+  CHIRP_RETURN_IF_ERROR(ctx.store.users.scan_asc(ctx.txn, 0, [&](uint64_t, const UserRecord& u) {
+    if (u.tweet_count != 0) counted.push_back(u);
+    return true;
+  }));
+  for (UserRecord& u : counted) {
+    u.tweet_count = 0;
+    CHIRP_RETURN_IF_ERROR(ctx.store.users.put(ctx.txn, u.id, u));
+  }
+  return Status::Ok();
+}
+
 Status apply_one(WriteContext& ctx, uint32_t scope, const ChangeRecord& c) {
   bool changed = false;
   switch (c.kind) {
@@ -163,20 +184,33 @@ Status apply_one(WriteContext& ctx, uint32_t scope, const ChangeRecord& c) {
 
 }  // namespace
 
-Status Engine::apply_replica(std::string_view log, uint32_t scope, const std::vector<ChangeRecord>& changes) {
-  if (changes.empty()) return Status::Ok();
-  const std::string key = position_key(log);
+Status Engine::apply_replica(std::string_view log, uint32_t scope, const std::vector<ChangeRecord>& changes,
+                             std::string_view log_id) {
+  if (changes.empty() && (log_id.empty() || replica_log_id(log) == log_id)) return Status::Ok();
+  const std::string key = position_key(log), id_key = log_id_key(log);
   return writer_->run([&](WriteContext& ctx) -> Status {
     uint64_t pos = 0;
     Status s = ctx.store.meta.get_u64(ctx.txn, key, &pos);
     if (!s.ok() && !is_missing(s)) return s;
+    std::string stored_id;
+    s = ctx.store.meta.get_str(ctx.txn, id_key, &stored_id);
+    if (!s.ok() && !is_missing(s)) return s;
+    // Another log under the same name: what was applied counts for nothing in it.
+    const bool switched = !log_id.empty() && !stored_id.empty() && stored_id != log_id;
+    if (switched) {
+      spdlog::warn("{} log: the producer's change log is a new one ({} after {}): replaying it from the start",
+                   log, log_id, stored_id);
+      pos = 0;
+      if (scope & kReplicaTweetCounts) CHIRP_RETURN_IF_ERROR(reset_tweet_counts(ctx));
+    }
     uint64_t last = pos;
     for (const ChangeRecord& c : changes) {
       if (c.seq <= last) continue;  // applied already (a retried batch)
       CHIRP_RETURN_IF_ERROR(apply_one(ctx, scope, c));
       last = c.seq;
     }
-    return last == pos ? Status::Ok() : ctx.store.meta.put_u64(ctx.txn, key, last);
+    if (!log_id.empty() && stored_id != log_id) CHIRP_RETURN_IF_ERROR(ctx.store.meta.put_str(ctx.txn, id_key, log_id));
+    return last == pos && !switched ? Status::Ok() : ctx.store.meta.put_u64(ctx.txn, key, last);
   });
 }
 
@@ -185,6 +219,45 @@ uint64_t Engine::replica_position(std::string_view log) const {
   uint64_t pos = 0;
   if (txn.status().ok()) (void)store_->meta.get_u64(txn.raw(), position_key(log), &pos);
   return pos;
+}
+
+std::string Engine::replica_log_id(std::string_view log) const {
+  storage::ReadTxn txn(*store_->env);
+  std::string id;
+  if (txn.status().ok()) (void)store_->meta.get_str(txn.raw(), log_id_key(log), &id);
+  return id;
+}
+
+Status Engine::init_log_id() {
+  {
+    storage::ReadTxn txn(*store_->env);
+    CHIRP_RETURN_IF_ERROR(txn.status());
+    Status s = store_->meta.get_str(txn.raw(), kOwnLogIdKey, &log_id_);
+    if (s.ok()) return Status::Ok();
+    if (!is_missing(s)) return s;
+  }
+  unsigned char raw[16];
+  randombytes_buf(raw, sizeof raw);
+  char hex[sizeof raw * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
+  storage::WriteTxn txn(*store_->env);
+  Status s = txn.status();
+  // Another process may have created it meanwhile: the first one stays.
+  if (s.ok()) {
+    s = store_->meta.get_str(txn.raw(), kOwnLogIdKey, &log_id_);
+    if (is_missing(s)) {
+      log_id_ = hex;
+      s = store_->meta.put_str(txn.raw(), kOwnLogIdKey, log_id_);
+    }
+    if (s.ok()) s = txn.commit();
+  }
+  if (!s.ok()) {
+    // A folder that cannot take one small write (a full disk) still opens;
+    // its consumers then compare only sequence numbers until it gets one.
+    log_id_.clear();
+    spdlog::warn("cannot record the change log's identity: {}", s.message());
+  }
+  return Status::Ok();
 }
 
 }  // namespace chirp::engine

@@ -5,10 +5,13 @@
 // secret in X-Internal-Secret (compared in constant time); without it: 403.
 //
 //   GET /internal/v1/changes?after=SEQ&limit=N   this service's change log
-//       {"changes":[{"seq":..,"kind":"tweet_posted",..}],"last_seq":N}
+//       {"changes":[{"seq":..,"kind":"tweet_posted",..}],"last_seq":N,"log_id":"<32 hex>"}
 //       Short polls: the answer is immediate (an empty list when nothing is
 //       newer), so no request thread ever waits for changes; consumers poll
-//       again after a short pause.
+//       again after a short pause. `last_seq` is the log's last sequence
+//       number and `log_id` its identity (Engine::log_id: kept by a restored
+//       backup, new for a wiped folder); a consumer checks both on every page
+//       (engine/log_follower.h).
 //   GET /internal/v1/auth/check   (users role; token in X-Chirp-Token)
 //       {"user_id":N,"session":"<hex>","seq":<users log seq>} or 401
 //
@@ -52,9 +55,12 @@ Result<std::string> read_internal_secret(const std::string& path);
 bool internal_secret_matches(std::string_view expected, std::string_view presented);
 
 // ---- change records as JSON (internal wire format) ----
-std::string changes_to_json(const std::vector<storage::ChangeRecord>& changes, uint64_t last_seq);
+std::string changes_to_json(const std::vector<storage::ChangeRecord>& changes, uint64_t last_seq,
+                            std::string_view log_id = {});
 // InvalidArgument on malformed input. Unknown kinds decode as kind 0 (ignored by consumers).
-Result<std::vector<storage::ChangeRecord>> changes_from_json(std::string_view json, uint64_t* last_seq = nullptr);
+// `log_id` gets "" when the page has none (a peer of an older version).
+Result<std::vector<storage::ChangeRecord>> changes_from_json(std::string_view json, uint64_t* last_seq = nullptr,
+                                                            std::string* log_id = nullptr);
 
 // Read-your-writes across services: consumers name themselves when they poll
 // (`consumer=NAME`), and the `after` they send is how far they have applied
@@ -125,6 +131,7 @@ struct PeerOptions {
 };
 
 // Reads a peer's log over GET /internal/v1/changes; errors are Unavailable.
+// Sets read_marked too: each page's log_id and last_seq (LogFollower checks them).
 engine::ChangeSource http_change_source(PeerOptions peer);
 
 struct TokenCheckOptions {

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "chirp/status.h"
@@ -18,11 +19,23 @@
 
 namespace chirp::engine {
 
+// What a page says about the log it came from (GET /internal/v1/changes).
+struct LogMark {
+  bool known = false;   // false: the source says nothing (a local log, an older peer)
+  std::string log_id;   // the producer's Engine::log_id ("" from a peer that has none)
+  uint64_t last_seq = 0;  // the producer's last sequence number when it answered
+};
+
 struct ChangeSource {
   // Changes with seq > after, oldest first, at most limit.
   std::function<Result<std::vector<storage::ChangeRecord>>(uint64_t after, size_t limit)> read;
   // Blocks until a change after `after` may exist or the timeout passes.
   std::function<void(uint64_t after, std::chrono::milliseconds timeout)> wait;
+  // Optional: `read` that also fills `mark`. LogFollower uses it to notice a
+  // producer whose log was replaced (another identity: replay it from 0) or
+  // rewound (same identity, shorter than what was applied: stop).
+  std::function<Result<std::vector<storage::ChangeRecord>>(uint64_t after, size_t limit, LogMark* mark)>
+      read_marked;
 };
 
 // What a replica keeps from a foreign log (bit flags, Engine::apply_replica).

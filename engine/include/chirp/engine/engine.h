@@ -126,15 +126,28 @@ class Engine {
   // Blocks until a change with seq > after is committed or the timeout passes;
   // returns the last committed sequence number.
   uint64_t wait_for_change(uint64_t after, std::chrono::milliseconds timeout) const;
+  // The identity of this data folder's change log: 32 hex digits from
+  // libsodium, created once with the folder (an older folder gets one on its
+  // first open). A backup carries it, so a restored folder is the same log,
+  // rewound; a wiped folder is a new log. Consumers compare it on every page.
+  const std::string& log_id() const { return log_id_; }
 
   // ---- split mode: replicas of other services' logs (change_source.h) ----
   // Applies `changes` of the foreign log `log` ("users", "tweets") as `scope`
   // says (ReplicaScope flags), skipping those at or below the stored
   // position, and stores the new position in the same durable transaction.
+  // `log_id` (the producer's Engine::log_id; "" when unknown) is stored with
+  // the position. When it differs from the stored one the producer is another
+  // log (its folder was wiped or replaced): the position counts from 0 again,
+  // what only that log derives is reset (kReplicaTweetCounts: every tweet
+  // count) and `changes` must be that log's from its start; the switch is
+  // recorded even when `changes` is empty.
   Status apply_replica(std::string_view log, uint32_t scope,
-                       const std::vector<storage::ChangeRecord>& changes);
+                       const std::vector<storage::ChangeRecord>& changes, std::string_view log_id = {});
   // The last sequence number of `log` applied here (0: start from the beginning).
   uint64_t replica_position(std::string_view log) const;
+  // The identity of the log that position counts in ("" before one was seen).
+  std::string replica_log_id(std::string_view log) const;
 
   // ---- search (EngineOptions::search) ----
   // The query language is docs/search.md; malformed queries are InvalidArgument.
@@ -196,7 +209,9 @@ class Engine {
 
  private:
   Engine() = default;
+  Status init_log_id();  // reads or creates log_id_ (replica.cpp)
   EngineOptions options_;
+  std::string log_id_;
   std::unique_ptr<DataDirLock> lock_;
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<PasswordHasher> hasher_;

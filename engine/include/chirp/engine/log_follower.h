@@ -5,6 +5,16 @@
 // crash or restart of either side resumes exactly where it stopped, nothing
 // applied twice, nothing skipped.
 //
+// When the source marks its pages (ChangeSource::read_marked: the producer's
+// log identity and last seq), every page is checked against the identity
+// stored with the position: another identity (the producer's folder was wiped
+// or replaced) is replayed from seq 0; the same identity ending before the
+// stored position (the producer was restored from an older backup) is refused:
+// nothing is applied, health() says why (GET /ready: <log>_log_reachable 0)
+// and one error is logged; it stays refused while this process runs, also once
+// the producer's log has grown past the position (its changes there are not
+// the ones applied here).
+//
 // Thread-safety: start()/stop() from the owner; the rest from any thread.
 #pragma once
 
@@ -38,8 +48,17 @@ class LogFollower {
   const std::string& log() const { return log_; }
 
  private:
+  // The source's read, with the identity checks above (on the loop's thread).
+  Result<std::vector<storage::ChangeRecord>> read_checked(uint64_t after, size_t limit);
+
   Engine& engine_;
   std::string log_;
+  uint32_t scope_;
+  ChangeSource source_;
+  // Touched only on the loop's thread (and by start() before it runs).
+  std::string followed_id_;   // the identity stored with the position ("" before one was seen)
+  std::string page_log_id_;   // the identity of the page being applied
+  Status rewound_;  // not Ok once the followed log was found rewound
   std::unique_ptr<ChangeFollower> follower_;  // the shared read/apply/back-off loop
 };
 
