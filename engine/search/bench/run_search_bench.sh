@@ -9,6 +9,7 @@ build=${1:?build dir} scale=${2:?scale} corpus=${3:?corpus file}
 cd "$(dirname "$0")/../../.."
 [ -s "$corpus" ] || bench/data/fetch_corpus --scale "$scale" --out "$corpus"
 work=$(mktemp -d /tmp/chirp-search-bench.XXXXXX)
+chmod 711 "$work"  # the PostgreSQL peer runs initdb as user postgres below it
 trap 'rm -rf "$work"' EXIT
 echo "== $(date -u +%FT%TZ) uptime: $(uptime)"
 echo "== search_bench $corpus $scale"
