@@ -130,9 +130,9 @@ class Topology:
     def log(self, name):
         return os.path.join(self.tmp, name + ".log")
 
-    def start_service(self, role):
+    def start_service(self, role, data_dir=None):
         p = self.ports
-        cmd = [self.args.chirpd, "--role", role, "--data-dir", os.path.join(self.tmp, role),
+        cmd = [self.args.chirpd, "--role", role, "--data-dir", data_dir or os.path.join(self.tmp, role),
                "--listen", "127.0.0.1:%d" % p[role],
                # The peers' public listeners, as API.md's defaults name them (/internal/v1/* is served there).
                "--users-url", "http://127.0.0.1:%d" % p["users"],
@@ -142,6 +142,12 @@ class Topology:
         out = open(self.log(role), "a")
         self.procs[role] = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         wait_for(lambda: request(p[role], "GET", "/health").status == 200, role + " /health")
+
+    def stop(self, name):
+        proc = self.procs.pop(name, None)
+        if proc and proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(15)
 
     def kill(self, name):
         proc = self.procs.pop(name, None)
@@ -401,6 +407,73 @@ def run(t):
     wait_for(lambda: search_ids(gw, "numbat") == [later], "search follows the restarted tweets log", 30, 0.1)
 
 
+def log_identity(t):
+    """A producer replaced under a consumer (docs/deploy.md "Consistency across
+    services"): tweets follows the users log. A wiped users folder (a new log,
+    shorter than tweets' position) is replayed; a users folder restored from an
+    older backup (the same log, rewound) is refused and /ready says so."""
+    users, tweets = t.ports["users"], t.ports["tweets"]
+    ctl = t.args.chirpctl
+
+    def sign_up(name):
+        r = request(users, "POST", "/api/v1/users", {"username": name, "password": "password123"})
+        check(r.status == 201, "sign-up %s: %d %s" % (name, r.status, r.body))
+
+    def ready(port):
+        return request(port, "GET", "/ready").json()
+
+    def caught_up():
+        return ready(tweets)["users_log_seq"] == ready(users)["change_seq"]
+
+    def post_as(name, text):
+        r = request(users, "POST", "/api/v1/auth/login", {"username": name, "password": "password123"})
+        check(r.status == 200, "login %s: %d %s" % (name, r.status, r.body))
+        return request(tweets, "POST", "/api/v1/tweets", {"text": text}, r.json()["token"])
+
+    first = os.path.join(t.tmp, "users-first")
+    t.start_service("users", first)
+    t.start_service("tweets")
+    for name in ("alice", "bob", "carol", "dave"):
+        sign_up(name)
+    wait_for(caught_up, "tweets applied the users log")
+    seq_before = ready(tweets)["users_log_seq"]
+
+    # ---- wiped: users starts on an empty folder; its log restarts at seq 1 ----
+    t.stop("users")
+    second = os.path.join(t.tmp, "users-second")
+    t.start_service("users", second)
+    sign_up("erin")
+    check(ready(users)["change_seq"] < seq_before, "the new users log is shorter than tweets' position")
+    wait_for(caught_up, "tweets replayed the new users log from its start")
+    r = post_as("erin", "a post by a user of the new users log")
+    check(r.status == 201 and r.json()["username"] == "erin", "tweets knows erin: %d %s" % (r.status, r.body))
+    check(ready(tweets)["users_log_reachable"] == 1, "the new log is followed")
+    check("replaying it from the start" in open(t.log("tweets")).read(), "tweets logged the replay")
+
+    # ---- restored: a backup of users at seq 1, then more sign-ups, then the restore ----
+    backup = os.path.join(t.tmp, "users-backup")
+    subprocess.run([ctl, "--data-dir", second, "backup", backup], check=True, stdout=subprocess.DEVNULL)
+    for name in ("frank", "gina"):
+        sign_up(name)
+    wait_for(caught_up, "tweets applied frank and gina")
+    applied = ready(tweets)["users_log_seq"]
+    t.stop("users")
+    third = os.path.join(t.tmp, "users-restored")
+    subprocess.run([ctl, "--data-dir", third, "restore", backup], check=True, stdout=subprocess.DEVNULL)
+    t.start_service("users", third)
+    wait_for(lambda: ready(tweets)["users_log_reachable"] == 0, "tweets refuses the rewound users log")
+    wait_for(lambda: "restored to an older point" in open(t.log("tweets")).read(), "tweets logged the rewind")
+    for name in ("hank", "ivy", "jack"):  # the restored log grows past tweets' position
+        sign_up(name)
+    check(ready(users)["change_seq"] > applied, "the restored log grew past tweets' position")
+    time.sleep(2.5)  # tweets polls again meanwhile (its back-off is at most 2 s): the refusal must hold
+    rt = ready(tweets)
+    check(rt["users_log_reachable"] == 0 and rt["users_log_seq"] == applied,
+          "still refused, nothing applied: %r" % rt)
+    r = post_as("jack", "jack is not known on tweets")
+    check(r.status != 201, "a user of the rewound log was not applied on tweets: %d %s" % (r.status, r.body))
+
+
 def with_topology(args, fn):
     tmp = tempfile.mkdtemp(prefix="chirp-split-")
     t = Topology(args, tmp)
@@ -470,7 +543,15 @@ def main():
     ap.add_argument("--static", help="with --run: the web app the gateway serves (default: a stub)")
     ap.add_argument("--run-timeout", type=int, default=600, help="with --run: seconds the command may take")
     ap.add_argument("--run", nargs=argparse.REMAINDER, help="run this command against the gateway (CHIRP_BASE_URL)")
+    ap.add_argument("--log-identity", action="store_true",
+                    help="only the replaced-producer checks (users wiped, then restored): needs --chirpctl")
+    ap.add_argument("--chirpctl", help="chirpctl (backup, restore) for --log-identity")
     args = ap.parse_args()
+    if args.log_identity:
+        ok = with_topology(args, log_identity)
+        if ok:
+            print("split log identity: %d checks passed" % CHECKS)
+        return 0 if ok else 1
     if args.run:
         return run_command(args)
     if not args.routes_tests:
