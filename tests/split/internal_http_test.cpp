@@ -139,6 +139,16 @@ TEST_CASE("the HTTP change source pages through a peer's log", "[split][changes]
   CHECK(all[3].kind == storage::ChangeRecord::kFollowed);
   for (size_t i = 0; i < all.size(); ++i) CHECK(all[i].seq == i + 1);  // gapless
 
+  // Each page names the log it comes from: its identity and last seq.
+  engine::LogMark mark;
+  auto marked = src.read_marked(1, 2, &mark);
+  REQUIRE(marked.ok());
+  CHECK(marked->size() == 2);
+  CHECK(mark.known);
+  CHECK(mark.log_id == users.engine->log_id());
+  CHECK(mark.log_id.size() == 32);
+  CHECK(mark.last_seq == 4);
+
   auto refused = api::http_change_source(users.peer("a-wrong-secret-of-some-length")).read(0, 10);
   CHECK_FALSE(refused.ok());
   api::PeerOptions gone = users.peer();
