@@ -1,11 +1,23 @@
 // MemoryState: the memory index of applied-but-uncommitted tweets and the
 // bookkeeping that keeps it small (see index_impl.h). Callers hold mem_mu.
+#include <malloc.h>
+
 #include <algorithm>
 
 #include "index_impl.h"
 #include "schema.h"
 
 namespace chirp::search {
+
+namespace {
+// Dropping an old memory index frees its many small blocks, scattered over
+// the malloc arenas of the threads that built it; glibc keeps those pages
+// resident (it only gives back the top of a heap), so RssAnon crept up with
+// each rebuild (measured in the soak, docs/reliability.md). malloc_trim hands
+// the free pages back; it runs once per rebuild or emptying of the memory
+// index, every few seconds at the soak's write rate.
+void release_freed_pages() { malloc_trim(0); }
+}  // namespace
 
 void MemoryState::upsert(uint64_t tweet_id, PendingDoc p, const Xapian::Document& doc) {
   const std::string term = schema::id_term(tweet_id);
@@ -81,12 +93,14 @@ void MemoryState::install_rebuilt(Xapian::WritableDatabase fresh,
   db = std::move(fresh);
   mem_added = static_cast<Xapian::docid>(pending.size());
   stale = 0;
+  release_freed_pages();
 }
 
 void MemoryState::empty_db() {
   db = Xapian::WritableDatabase(std::string(), Xapian::DB_BACKEND_INMEMORY);
   mem_added = 0;
   stale = 0;
+  release_freed_pages();
 }
 
 void MemoryState::clear() {
