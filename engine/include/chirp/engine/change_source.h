@@ -35,7 +35,7 @@ struct ChangeSource {
   // producer whose log was replaced (another identity: replay it from 0) or
   // rewound (same identity, shorter than what was applied: stop).
   std::function<Result<std::vector<storage::ChangeRecord>>(uint64_t after, size_t limit, LogMark* mark)>
-      read_marked;
+      read_marked = nullptr;
 };
 
 // What a replica keeps from a foreign log (bit flags, Engine::apply_replica).
