@@ -13,8 +13,10 @@
 // separate segments (each region counts down, so consecutive segments of one
 // region never overlap). Upserts of tweets already on disk and all deletes are
 // applied after the merge, in seq order, on the merged database.
-#include <filesystem>
+#include <time.h>
+
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -126,41 +128,6 @@ struct BulkLoad::State {
     return error;
   }
 
-  // The load's spelling data, as `threads` spelling-only databases built in
-  // parallel (each a share of the words) and merged by the compaction like
-  // the segments. Words seen once in the whole load (hapax legomena: mostly
-  // typos, URL and number fragments, half of a tweet corpus's distinct
-  // words) are left out: a suggestion should be a word people use, and
-  // Xapian's spelling table costs a trigram fan-out per word.
-  Result<std::vector<std::string>> build_spelling() {
-    std::vector<const std::pair<const std::string, Xapian::termcount>*> words;
-    words.reserve(spelling.size());
-    for (const auto& kv : spelling)
-      if (kv.second >= kMinSpellingFreq) words.push_back(&kv);
-    std::vector<std::string> paths;
-    if (words.empty()) return paths;
-    const size_t n = std::min(threads, words.size());
-    std::vector<Status> errors(n, Status::Ok());
-    std::vector<std::thread> workers;
-    for (size_t i = 0; i < n; ++i) {
-      paths.push_back(work + "/spelling-" + std::to_string(i));
-      workers.emplace_back([&, i] {
-        try {
-          Xapian::WritableDatabase db(paths[i], Xapian::DB_CREATE_OR_OVERWRITE);
-          for (size_t w = i; w < words.size(); w += n) db.add_spelling(words[w]->first, words[w]->second);
-          db.commit();
-          db.close();
-        } catch (const Xapian::Error& e) {
-          errors[i] = Status::Internal(std::string("search bulk spelling: ") + e.get_type() + ": " + e.get_msg());
-        }
-      });
-    }
-    for (auto& t : workers) t.join();
-    for (const Status& st : errors)
-      if (!st.ok()) return st;
-    return paths;
-  }
-
   void stop_builders() {
     {
       std::lock_guard lk(mu);
@@ -175,6 +142,12 @@ struct BulkLoad::State {
 };
 
 namespace {
+
+double process_cpu_seconds() {  // all threads: user + system
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
 
 // Whether some term is in every document of the merged database. Such a term
 // is in every document of each source, so only the smallest segment's
@@ -275,18 +248,12 @@ Status BulkLoad::finish() {
   s.stop_builders();
   auto t1 = std::chrono::steady_clock::now();
   if (s.through_seq <= d.committed_seq) return Status::Ok();  // nothing new
-  std::vector<std::string> spelling_dbs;
-  if (d.options.spelling) {
-    auto built = s.build_spelling();
-    if (!built.ok()) return built.status();
-    spelling_dbs = std::move(built).value();
-  }
-  auto t_spell = std::chrono::steady_clock::now();
+  const double cpu1 = process_cpu_seconds();
 
   const std::string merged = s.work + "/merged";
   try {
-    // Sources: the disk index (unless empty), every segment and the spelling
-    // databases. Their docid ranges must be disjoint to keep docids. Xapian
+    // Sources: the disk index (unless empty) and every segment. Their docid
+    // ranges must be disjoint to keep docids. Xapian
     // 1.4.22 also misreads a term found in every document of such a merge
     // (BoolWeight matches throw "Unexpected end of posting list"), so after
     // the merge no term may be universal. In either case the segments are
@@ -303,7 +270,6 @@ Status BulkLoad::finish() {
       Xapian::Database sources;
       if (disk.get_doccount() > 0) sources.add_database(disk);
       for (const auto& p : s.built) sources.add_database(Xapian::Database(p));
-      for (const auto& p : spelling_dbs) sources.add_database(Xapian::Database(p));
       if (sources.size() > 0) {
         sources.compact(merged, Xapian::DBCOMPACT_NO_RENUMBER);  // one N-way pass: each posting written once
         if (!s.built.empty() && (s.built.size() > 1 || disk.get_doccount() > 0) && has_universal_term(merged, s)) {
@@ -323,6 +289,7 @@ Status BulkLoad::finish() {
     }
     disk.close();
     auto t2 = std::chrono::steady_clock::now();
+    const double cpu2 = process_cpu_seconds();
 
     Xapian::WritableDatabase out(merged, Xapian::DB_OPEN);
     Xapian::TermGenerator tg = schema::make_term_generator();
@@ -330,10 +297,23 @@ Status BulkLoad::finish() {
       tg.set_database(out);
       tg.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
     }
-    if (!compactable) {  // the spelling databases were not merged: add their words here
-      for (const auto& [word, n] : s.spelling)
-        if (n >= kMinSpellingFreq) out.add_spelling(word, n);
-    }
+    // The load's spelling data, added once per word into the merged database
+    // (summed with what the disk index had). Words seen once in the whole
+    // load (hapax legomena: mostly typos, URL and number fragments, half of a
+    // tweet corpus's distinct words) are left out: a suggestion should be a
+    // word people use, and each entry costs a trigram fan-out. One thread on
+    // purpose: spelling-only databases built in parallel and merged by the
+    // compaction (4680aec) cost more CPU, since every trigram key is then in
+    // every part and the compaction decompresses, merges and recompresses them
+    // (docs/benchmarks.md, ingest).
+    size_t spelling_words = 0;
+    for (const auto& [word, n] : s.spelling)
+      if (n >= kMinSpellingFreq) {
+        out.add_spelling(word, n);
+        ++spelling_words;
+      }
+    auto t3 = std::chrono::steady_clock::now();
+    const double cpu3 = process_cpu_seconds();
     if (!compactable) {
       // The segments' words are in the spelling data already: a generator without spelling.
       Xapian::TermGenerator copy_tg = schema::make_term_generator();
@@ -371,10 +351,14 @@ Status BulkLoad::finish() {
     out.commit();
     out.close();
     auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
-    spdlog::info("search bulk load: {} segments; waited {:.0f} ms for the last builds, spelling data {:.0f} ms "
-                 "({} databases), merged in {:.0f} ms ({}), deletes + commit {:.0f} ms", s.built.size(), ms(t0, t1),
-                 ms(t1, t_spell), spelling_dbs.size(), ms(t_spell, t2), compactable ? "compaction" : "copied in",
-                 ms(t2, std::chrono::steady_clock::now()));
+    // CPU seconds beside wall time: on a shared machine the wall time of a
+    // phase is mostly the other processes' load.
+    spdlog::info("search bulk load: {} segments, {} builders ({:.1f} s CPU up to the last build); waited {:.0f} ms "
+                 "for the last builds, merged in {:.0f} ms ({:.1f} s CPU, {}), spelling data {:.0f} ms ({:.1f} s CPU, "
+                 "{} of {} words), deletes + commit {:.0f} ms ({:.1f} s CPU)", s.built.size(), s.threads, cpu1,
+                 ms(t0, t1), ms(t1, t2), cpu2 - cpu1, compactable ? "compaction" : "copied in", ms(t2, t3),
+                 cpu3 - cpu2, spelling_words, s.spelling.size(), ms(t3, std::chrono::steady_clock::now()),
+                 process_cpu_seconds() - cpu3);
   } catch (const Xapian::Error& e) {
     return Status::Internal("search bulk merge failed: " + std::string(e.get_type()) + ": " + e.get_msg());
   }
