@@ -37,10 +37,12 @@ struct Driver {
   }
   // What the writer does after a disk commit of `written`.
   void commit(const std::vector<WorkItem>& written, size_t max_stale) {
-    if (!mem.evict_committed(written, max_stale)) return;
-    std::vector<std::pair<uint64_t, PendingDoc>> pending(mem.upserts.begin(), mem.upserts.end());
-    mem.install_rebuilt(build_memory_db(pending), pending);
-    ++rebuilds;
+    if (mem.evict_committed(written, max_stale)) {
+      std::vector<std::pair<uint64_t, PendingDoc>> pending(mem.upserts.begin(), mem.upserts.end());
+      mem.install_rebuilt(build_memory_db(pending), pending);
+      ++rebuilds;
+    }
+    drop_retired(std::exchange(mem.retired, {}));  // as the writer does, outside mem_mu
   }
 };
 
@@ -116,6 +118,7 @@ TEST_CASE("memory state: stale counts exactly the committed copies still in the 
   // clear() forgets everything applied (reset).
   d.mem.delete_tweet(nth(5).id, ++d.seq);
   d.mem.clear();
+  CHECK(d.mem.retired.size() == 1);  // the replaced db, for the caller to drop outside mem_mu
   CHECK(d.mem.upserts.empty());
   CHECK(d.mem.deleted_tweets.empty());
   CHECK(d.mem.db.get_lastdocid() == 0);

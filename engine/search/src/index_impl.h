@@ -89,7 +89,16 @@ struct MemoryState {
   void clear();
   // A new empty db (InMemory never gives back deleted slots); the maps stay.
   void empty_db();
+
+  // The databases empty_db() and install_rebuilt() replaced. Destroying one
+  // and handing its pages back to the system (malloc_trim) takes a while, so
+  // the caller swaps them out under mem_mu and passes them to drop_retired()
+  // after letting go of it: searches and apply() never wait for that.
+  std::vector<Xapian::WritableDatabase> retired;
 };
+
+// Destroys the retired memory databases, then gives their freed pages back.
+void drop_retired(std::vector<Xapian::WritableDatabase> dbs);
 
 // A fresh InMemory database holding `pending` (see MemoryState::install_rebuilt).
 Xapian::WritableDatabase build_memory_db(const std::vector<std::pair<uint64_t, PendingDoc>>& pending);

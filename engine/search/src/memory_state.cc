@@ -9,15 +9,17 @@
 
 namespace chirp::search {
 
-namespace {
 // Dropping an old memory index frees its many small blocks, scattered over
 // the malloc arenas of the threads that built it; glibc keeps those pages
 // resident (it only gives back the top of a heap), so RssAnon crept up with
 // each rebuild (measured in the soak, docs/reliability.md). malloc_trim hands
 // the free pages back; it runs once per rebuild or emptying of the memory
-// index, every few seconds at the soak's write rate.
-void release_freed_pages() { malloc_trim(0); }
-}  // namespace
+// index, every few seconds at the soak's write rate, outside mem_mu.
+void drop_retired(std::vector<Xapian::WritableDatabase> dbs) {
+  if (dbs.empty()) return;
+  dbs.clear();
+  malloc_trim(0);
+}
 
 void MemoryState::upsert(uint64_t tweet_id, PendingDoc p, const Xapian::Document& doc) {
   const std::string term = schema::id_term(tweet_id);
@@ -90,17 +92,17 @@ void MemoryState::install_rebuilt(Xapian::WritableDatabase fresh,
     auto it = upserts.find(id);
     if (it == upserts.end() || it->second.seq != p.seq) fresh.delete_document(schema::id_term(id));
   }
+  retired.push_back(std::move(db));
   db = std::move(fresh);
   mem_added = static_cast<Xapian::docid>(pending.size());
   stale = 0;
-  release_freed_pages();
 }
 
 void MemoryState::empty_db() {
+  retired.push_back(std::move(db));
   db = Xapian::WritableDatabase(std::string(), Xapian::DB_BACKEND_INMEMORY);
   mem_added = 0;
   stale = 0;
-  release_freed_pages();
 }
 
 void MemoryState::clear() {

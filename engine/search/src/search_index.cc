@@ -265,17 +265,25 @@ void SearchIndex::Impl::rebuild_memory() {
     pending.assign(mem.upserts.begin(), mem.upserts.end());
   }
   Xapian::WritableDatabase fresh = build_memory_db(pending);
-  std::lock_guard lk(mem_mu);
-  mem.install_rebuilt(std::move(fresh), pending);  // commits may have evicted some meanwhile
+  std::vector<Xapian::WritableDatabase> retired;
+  {
+    std::lock_guard lk(mem_mu);
+    mem.install_rebuilt(std::move(fresh), pending);  // commits may have evicted some meanwhile
+    retired.swap(mem.retired);
+  }
+  drop_retired(std::move(retired));
 }
 
 Status SearchIndex::reset() {
   Impl& d = *impl_;
   std::lock_guard ingest(d.ingest_mu);
+  std::vector<Xapian::WritableDatabase> retired;
   {
     std::lock_guard lk(d.mem_mu);
     d.mem.clear();
+    retired.swap(d.mem.retired);
   }
+  drop_retired(std::move(retired));
   d.allocator = DocidAllocator();
   d.searchable_seq = 0;
   d.max_tweet_id = 0;

@@ -80,13 +80,16 @@ void SearchIndex::Impl::writer_loop() {
       writer_status = Status::Internal("search index commit failed: " + e.get_msg());
       return false;
     }
+    std::vector<Xapian::WritableDatabase> retired;
     {
       std::lock_guard lk(mem_mu);
       ++mem.committed_gen;
       committed_seq = written.back().op.seq;
       committed_docs = wdb->get_doccount();
       rebuild = mem.evict_committed(written, options.max_stale);
+      retired.swap(mem.retired);
     }
+    drop_retired(std::move(retired));
     {
       std::lock_guard lk(queue_mu);
       uncommitted -= std::min(uncommitted, written.size());
