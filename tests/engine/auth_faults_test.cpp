@@ -18,12 +18,6 @@ namespace faults = chirp::storage::faults;
 
 namespace {
 
-engine::EngineOptions no_search(const std::string& dir) {
-  auto o = engine::EngineOptions::for_tests(dir);
-  o.search = false;
-  return o;
-}
-
 uint64_t session_count(engine::Engine& e) {
   return e.stats().sessions;
 }
@@ -62,7 +56,7 @@ TEST_CASE("password hasher: a hash libsodium refuses is an Internal error; verif
 TEST_CASE("auth under storage faults: errors, nothing half-done, recovery", "[auth]") {
   faults::Scoped guard;
   testing::TempDir dir("chirp-auth-faults");
-  testing::EngineFixture f(no_search(dir.path()));
+  testing::EngineFixture f(testing::options_without_search(dir.path()));
   const uint64_t alice = f.user("alice");
   auto s1 = f->login("alice", "password123");
   REQUIRE(s1.ok());
@@ -189,7 +183,7 @@ TEST_CASE("auth: missing accounts, failed lookups and a hasher that refuses", "[
   faults::Scoped guard;
   SECTION("unknown ids and names are NotFound; lookup errors are errors") {
     testing::TempDir dir("chirp-auth-faults");
-    testing::EngineFixture f(no_search(dir.path()));
+    testing::EngineFixture f(testing::options_without_search(dir.path()));
     const uint64_t alice = f.user("alice");
     auto s = f->login("alice", "password123");
     REQUIRE(s.ok());
@@ -237,7 +231,7 @@ TEST_CASE("auth: missing accounts, failed lookups and a hasher that refuses", "[
       "a password hasher libsodium refuses: sign-up and password change fail as Internal, nothing "
       "stored") {
     testing::TempDir dir("chirp-auth-faults");
-    auto o = no_search(dir.path());
+    auto o = testing::options_without_search(dir.path());
     o.pwhash_opslimit = 0;  // below argon2id's minimum
     testing::EngineFixture f(o);
     auto u = f->register_user("bob", "password123");

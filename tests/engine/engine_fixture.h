@@ -34,6 +34,14 @@ struct EngineFixture {
   }
 };
 
+// Test options without the search index: for tests that arm storage faults
+// (its feeder would read the store from another thread while they are armed).
+inline engine::EngineOptions options_without_search(const std::string& dir) {
+  auto o = engine::EngineOptions::for_tests(dir);
+  o.search = false;
+  return o;
+}
+
 inline std::vector<uint64_t> ids_of(const std::vector<engine::Tweet>& tweets) {
   std::vector<uint64_t> out;
   for (const auto& t : tweets) out.push_back(t.id);

@@ -15,12 +15,6 @@ namespace faults = chirp::storage::faults;
 
 namespace {
 
-engine::EngineOptions no_search(const std::string& dir) {
-  auto o = engine::EngineOptions::for_tests(dir);
-  o.search = false;
-  return o;
-}
-
 // While writes fail, health() probes the disk once no write failed for 2 s.
 engine::Engine::Health health_after_probe_interval(engine::Engine& e) {
   std::this_thread::sleep_for(std::chrono::milliseconds(2100));
@@ -32,7 +26,7 @@ engine::Engine::Health health_after_probe_interval(engine::Engine& e) {
 TEST_CASE("health: failing commits make storage unhealthy until the disk works again", "[health]") {
   faults::Scoped guard;
   testing::TempDir dir("chirp-health");
-  testing::EngineFixture f(no_search(dir.path()));
+  testing::EngineFixture f(testing::options_without_search(dir.path()));
   const uint64_t alice = f.user("alice");
   f.post(alice, "before the fault");
   auto h = f->health();
@@ -65,7 +59,7 @@ TEST_CASE("health: a full disk is StorageFull and never grows the map; a full ma
           "[health]") {
   faults::Scoped guard;
   testing::TempDir dir("chirp-health");
-  testing::EngineFixture f(no_search(dir.path()));
+  testing::EngineFixture f(testing::options_without_search(dir.path()));
   const uint64_t alice = f.user("alice");
   const uint64_t map = f->stats().map_size;
 
@@ -95,7 +89,7 @@ TEST_CASE("health: a full disk is StorageFull and never grows the map; a full ma
 TEST_CASE("health: a write that cannot begin is refused and reported", "[health]") {
   faults::Scoped guard;
   testing::TempDir dir("chirp-health");
-  testing::EngineFixture f(no_search(dir.path()));
+  testing::EngineFixture f(testing::options_without_search(dir.path()));
   const uint64_t alice = f.user("alice");
   faults::arm(Call::kWriteBegin, MDB_READERS_FULL, 1);
   CHECK(f->post_tweet(alice, "no transaction").status().code() == Code::kInternal);
