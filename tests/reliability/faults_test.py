@@ -133,7 +133,7 @@ def scenario_disk_full():
     s.wait_searchable(60)
     for w, tid in list(kept.items())[-30:]:
         st, _, b = c.call("GET", "/api/v1/search?q=" + w)
-        check(st == 200 and [h["tweet"]["id"] for h in b["items"]] == [tid], "search after disk full: %s" % w)
+        check(st == 200 and [h["tweet"]["id"] for h in b["items"]] == [tid], "search after disk full: %s (tweet %s): %s %r" % (w, tid, st, b))
     c.close()
     check(s.stop() == 0, "chirpd did not stop cleanly after disk full")
     stats = offline_checks(data)

@@ -63,19 +63,35 @@ void SearchIndex::Impl::writer_loop() {
     }
   };
   attach_spelling();
-  std::vector<WorkItem> written;  // in glass, not yet committed
+  std::vector<WorkItem> written;  // in glass, not yet committed (kept whole: see rewrite_needed)
   size_t written_bytes = 0;      // their estimated_bytes: commit by size too
   auto deadline = Clock::time_point::max();
+  // Set when a write or a commit failed. Xapian then discards the buffered
+  // changes (a failed commit drops them and reopens the last revision), so a
+  // retry that only commits again would record last_seq over documents that
+  // never reached the disk, and the memory index would evict them: lost from
+  // search. The retry reopens the disk index and writes `written` again.
+  bool rewrite_needed = false;
+
+  auto rewrite_written = [&] {
+    wdb->close();  // whatever the failure left buffered goes; the last commit stays
+    *wdb = Xapian::WritableDatabase(dir, Xapian::DB_OPEN);
+    attach_spelling();
+    for (const WorkItem& item : written) write_item(*wdb, tg, item);
+    rewrite_needed = false;
+  };
 
   auto commit = [&]() -> bool {
     bool rebuild = false;
     try {
+      if (rewrite_needed) rewrite_written();
       wdb->set_metadata(schema::kMetaLastSeq, std::to_string(written.back().op.seq));
       wdb->set_metadata(schema::kMetaAllocator, written.back().allocator_state);
       if (commit_fault_injected()) throw Xapian::DatabaseError("injected fault (CHIRP_FAULT_XAPIAN_COMMIT)");
       wdb->commit();
     } catch (const Xapian::Error& e) {
       spdlog::error("search index commit failed ({}: {}); will retry", e.get_type(), e.get_msg());
+      rewrite_needed = true;
       std::lock_guard lk(queue_mu);
       writer_status = Status::Internal("search index commit failed: " + e.get_msg());
       return false;
@@ -111,6 +127,7 @@ void SearchIndex::Impl::writer_loop() {
   auto close_disk = [&] {
     written.clear();
     written_bytes = 0;
+    rewrite_needed = false;
     deadline = Clock::time_point::max();
     try {
       wdb->close();
@@ -192,16 +209,18 @@ void SearchIndex::Impl::writer_loop() {
         continue;
       }
       if (!wdb) continue;
-      try {
-        write_item(*wdb, tg, item);
-      } catch (const Xapian::Error& e) {
-        // The memory index still serves it; the next commit retries the batch's metadata.
-        spdlog::error("search index write failed for seq {} ({}: {})", item.op.seq, e.get_type(), e.get_msg());
+      if (!rewrite_needed) {  // otherwise the next commit writes it with the rest
+        try {
+          write_item(*wdb, tg, item);
+        } catch (const Xapian::Error& e) {
+          // The memory index still serves it; the next commit writes the whole batch again.
+          spdlog::error("search index write failed for seq {} ({}: {})", item.op.seq, e.get_type(), e.get_msg());
+          rewrite_needed = true;
+        }
       }
       if (written.empty()) deadline = Clock::now() + options.commit_interval;
       written_bytes += item.bytes;
       written.push_back(std::move(item));
-      written.back().op.tweet = TweetDocument();  // only ids and seqs are needed from here on
     }
     if (!written.empty() && wdb &&
         (written.size() >= options.commit_docs || written_bytes >= options.commit_bytes || Clock::now() >= deadline ||
