@@ -140,6 +140,7 @@ struct SearchIndex::Impl {
   bool stop = false;
   uint64_t resets_done = 0;  // resets and bulk swaps finished
   Status writer_status;    // last disk error, Ok once a commit succeeds again
+  uint64_t commit_attempts = 0;  // commits tried, failed or not (flush() waits for a fresh one)
   std::unique_ptr<Xapian::WritableDatabase> wdb;  // writer thread only (after Open)
   std::thread writer;
 

@@ -226,12 +226,16 @@ Status SearchIndex::flush() {
   Impl& d = *impl_;
   uint64_t target = d.searchable_seq;
   std::unique_lock lk(d.queue_mu);
+  // An error from a commit tried before this call is no answer: the disk may
+  // have recovered since. Fail only after an attempt made for this flush.
+  const uint64_t attempts_before = d.commit_attempts;
   while (d.committed_seq < target) {
     if (d.stop) return Status::Unavailable("search index is shutting down");
     d.flush_wanted = true;
     d.queue_cv.notify_one();
     d.committed_cv.wait_for(lk, std::chrono::milliseconds(100));
-    if (!d.writer_status.ok() && d.committed_seq < target) return d.writer_status;
+    if (!d.writer_status.ok() && d.committed_seq < target && d.commit_attempts > attempts_before)
+      return d.writer_status;
   }
   return Status::Ok();
 }

@@ -72,6 +72,7 @@ void SearchIndex::Impl::writer_loop() {
   // never reached the disk, and the memory index would evict them: lost from
   // search. The retry reopens the disk index and writes `written` again.
   bool rewrite_needed = false;
+  auto retry_at = Clock::time_point::min();  // no size-triggered commit before this (after a failure)
 
   auto rewrite_written = [&] {
     wdb->close();  // whatever the failure left buffered goes; the last commit stays
@@ -94,6 +95,7 @@ void SearchIndex::Impl::writer_loop() {
       rewrite_needed = true;
       std::lock_guard lk(queue_mu);
       writer_status = Status::Internal("search index commit failed: " + e.get_msg());
+      ++commit_attempts;
       return false;
     }
     std::vector<Xapian::WritableDatabase> retired;
@@ -113,6 +115,7 @@ void SearchIndex::Impl::writer_loop() {
       for (const WorkItem& item : written) bytes += item.bytes;
       uncommitted_bytes -= std::min(uncommitted_bytes, bytes);
       writer_status = Status::Ok();
+      ++commit_attempts;
     }
     written.clear();
     written_bytes = 0;
@@ -221,11 +224,16 @@ void SearchIndex::Impl::writer_loop() {
       if (written.empty()) deadline = Clock::now() + options.commit_interval;
       written_bytes += item.bytes;
       written.push_back(std::move(item));
+      // Commit at the size limits even in the middle of a batch: a commit
+      // then holds at most commit_docs ops, however far behind the writer is.
+      // After a failure, retry no sooner than commit_interval (each retry
+      // writes the whole batch again).
+      if ((written.size() >= options.commit_docs || written_bytes >= options.commit_bytes) &&
+          Clock::now() >= retry_at && !commit())
+        retry_at = deadline = Clock::now() + options.commit_interval;
     }
-    if (!written.empty() && wdb &&
-        (written.size() >= options.commit_docs || written_bytes >= options.commit_bytes || Clock::now() >= deadline ||
-         want_flush || stopping)) {
-      if (!commit() && !stopping) deadline = Clock::now() + options.commit_interval;
+    if (!written.empty() && wdb && (Clock::now() >= deadline || want_flush || stopping)) {
+      if (!commit() && !stopping) retry_at = deadline = Clock::now() + options.commit_interval;
     }
     committed_cv.notify_all();
     lk.lock();
