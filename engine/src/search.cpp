@@ -75,7 +75,12 @@ Result<SearchResults> Engine::search(const search::SearchRequest& request) const
   TweetHydrator hydrator(*store_, txn.raw());
   for (search::SearchHit& hit : page->hits) {
     auto t = hydrator.load(hit.tweet.id);
-    if (!t.ok()) continue;  // deleted since it was indexed
+    if (t.status().code() == Code::kNotFound) continue;  // deleted since it was indexed
+    if (!t.ok()) return t.status();                       // a read error is not an empty result
+    // Split mode: the search service's copy of the users log can lag its copy
+    // of the tweets log (right after a cold start); a hit without its author
+    // would show no name, so it waits until the author arrives.
+    if (t->username.empty()) continue;
     out.hits.push_back({std::move(t).value(), std::move(hit.highlights), hit.score});
   }
   return out;
