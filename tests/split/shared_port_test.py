@@ -20,43 +20,17 @@ write did). Bounded: 8 rounds.
 usage: shared_port_test.py --chirpd PATH
 """
 import argparse
-import http.client
-import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
+from split_http import call as request, free_port, wait_health
+
 ROUNDS = 8
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def request(port, method, path, body=None, token=None):
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
-    headers = {}
-    data = None
-    if body is not None:
-        data = json.dumps(body)
-        headers["Content-Type"] = "application/json"
-    if token:
-        headers["Authorization"] = "Bearer " + token
-    try:
-        c.request(method, path, data, headers)
-        r = c.getresponse()
-        raw = r.read()
-        return r.status, (json.loads(raw) if raw and r.getheader("Content-Type", "").startswith("application/json")
-                          else raw.decode("utf-8", "replace"))
-    finally:
-        c.close()
 
 
 def metric(port, name):
@@ -87,16 +61,7 @@ def main():
                  "--listen", "127.0.0.1:%d" % ports[role], "--threads", "1", "--rate-limit", "off"],
                 env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         for role, p in procs.items():
-            deadline = time.time() + 30
-            while True:
-                assert p.poll() is None, "%s exited with %d" % (role, p.returncode)
-                try:
-                    if request(ports[role], "GET", "/health")[0] == 200:
-                        break
-                except OSError:
-                    pass
-                assert time.time() < deadline, "%s /health" % role
-                time.sleep(0.05)
+            wait_health(ports[role], p, role)
         U, T = ports["users"], ports["tweets"]
         tok = {}
         for name in ("alice", "bob"):

@@ -23,19 +23,18 @@ usage: topology_test.py --chirpd PATH --template PATH [--routes-tests PATH] [--k
        topology_test.py --chirpd PATH --template PATH --static DIR --run CMD [ARG...]
 """
 import argparse
-import http.client
-import json
 import os
 import pwd
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+
+from split_http import free_port, is_api_error, request, wait_for
 
 CHECKS = 0
 
@@ -45,68 +44,6 @@ def check(cond, what):
     CHECKS += 1
     if not cond:
         raise AssertionError(what)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Resp:
-    def __init__(self, status, headers, body):
-        self.status, self.headers, self.body = status, headers, body
-
-    def json(self):
-        return json.loads(self.body)
-
-    def header_all(self, name):
-        return [v for k, v in self.headers if k.lower() == name.lower()]
-
-
-def request(port, method, path, body=None, token=None, headers=None, timeout=15):
-    h = {"Connection": "close"}
-    if body is not None and not isinstance(body, (bytes, str)):
-        body = json.dumps(body)
-        h["Content-Type"] = "application/json"
-    if token:
-        h["Authorization"] = "Bearer " + token
-    h.update(headers or {})
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request(method, path, body=body, headers=h)
-        r = conn.getresponse()
-        return Resp(r.status, r.getheaders(), r.read().decode("utf-8", "replace"))
-    finally:
-        conn.close()
-
-
-def is_api_error(r, status, code=None):
-    """The API's error shape: {"error":{"code":..., "message":...}} as JSON."""
-    if r.status != status:
-        return False
-    ctype = ",".join(r.header_all("Content-Type"))
-    if "application/json" not in ctype:
-        return False
-    try:
-        e = r.json()["error"]
-    except (ValueError, KeyError, TypeError):
-        return False
-    return isinstance(e.get("message"), str) and (code is None or e.get("code") == code)
-
-
-def wait_for(fn, what, timeout=20.0, step=0.05):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = fn()
-            if last:
-                return last
-        except (OSError, http.client.HTTPException) as e:
-            last = e
-        time.sleep(step)
-    raise AssertionError("timed out waiting for %s (last: %r)" % (what, last))
 
 
 class Topology:
