@@ -24,6 +24,7 @@
 #include "chirp/api/server.h"
 #include "chirp/api/services.h"
 #include "chirp/engine/engine.h"
+#include "engine_server.h"
 #include "http_client.h"
 
 using namespace chirp::api;
@@ -35,49 +36,21 @@ namespace {
 
 const std::string kJson = "Content-Type: application/json";
 
-struct Env {
-  std::string dir;
-  chirp::engine::EngineOptions options;
-  std::unique_ptr<chirp::engine::Engine> engine;
-  std::unique_ptr<Server> server;
+// The loopback fixture plus a ring-buffer access log to count late replies.
+struct Env : chirp::test::EngineServer {
   std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> log = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(4096);
-  int port = 0;
 
-  explicit Env(uint64_t max_map = 0) {
-    char tmpl[] = "/tmp/chirp-async-post-XXXXXX";
-    dir = mkdtemp(tmpl);
-    options = chirp::engine::EngineOptions::for_tests(dir + "/data");
+  explicit Env(uint64_t max_map = 0) : EngineServer("async-post") {
     if (max_map != 0) options.map_size = options.max_map_size = max_map;
     options.search = false;
     start();
   }
   void start() {
-    auto e = chirp::engine::Engine::open(options);
-    REQUIRE(e.ok());
-    engine = std::move(e.value());
-    ServerConfig c;
-    c.host = "127.0.0.1";
-    c.port = 0;
-    c.threads = 2;  // fewer server threads than posts in flight: the point of late replies
-    c.serve_web = false;
-    c.rate_limit.enabled = false;
-    c.authenticator = make_engine_authenticator(*engine);
-    c.readiness = make_engine_readiness(*engine);
-    c.logger = std::make_shared<spdlog::logger>("test.async_post", log);
-    server = std::make_unique<Server>(c, std::vector<RouteTable>{make_users_table(*engine), make_tweets_table(*engine)});
-    REQUIRE(server->start().ok());
-    port = server->port();
+    EngineServer::start([&](ServerConfig& c) {
+      c.threads = 2;  // fewer server threads than posts in flight: the point of late replies
+      c.logger = std::make_shared<spdlog::logger>("test.async_post", log);
+    });
   }
-  void stop() {
-    if (server) server->shutdown();
-    server.reset();
-    engine.reset();
-  }
-  ~Env() {
-    stop();
-    fs::remove_all(dir);
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
   size_t log_lines_with(const std::string& needle) const {
     size_t n = 0;
     for (const std::string& line : log->last_formatted())

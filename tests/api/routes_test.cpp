@@ -16,6 +16,7 @@
 #include "chirp/api/server.h"
 #include "chirp/api/services.h"
 #include "chirp/engine/engine.h"
+#include "engine_server.h"
 #include "http_client.h"
 
 using namespace chirp::api;
@@ -29,10 +30,7 @@ namespace {
 const std::string kJson = "Content-Type: application/json";
 
 struct Env {
-  std::string dir;
-  std::unique_ptr<chirp::engine::Engine> engine;
-  std::unique_ptr<Server> server;
-  int port = 0;
+  std::unique_ptr<chirp::test::EngineServer> local;
   // Set by tests/contract/run_contract.mjs: the suite then drives that URL (a
   // Prism proxy validating every exchange against openapi.json, in front of a
   // fresh chirpd with --rate-limit off) instead of an in-process server.
@@ -43,39 +41,18 @@ struct Env {
       external_url = base;
       return;
     }
-    char tmpl[] = "/tmp/chirp-routes-test-XXXXXX";
-    dir = mkdtemp(tmpl);
-    auto e = chirp::engine::Engine::open(chirp::engine::EngineOptions::for_tests(dir + "/data"));
-    REQUIRE(e.ok());
-    engine = std::move(e.value());
-    ServerConfig c;
-    c.host = "127.0.0.1";
-    c.port = 0;
-    c.threads = 2;
-    c.serve_web = false;
-    c.rate_limit.enabled = rate_limit;
-    c.rate_limit.signup = {0.01, 3.0};
-    c.rate_limit.login = {0.01, 3.0};
-    c.authenticator = make_engine_authenticator(*engine);
-    c.readiness = make_engine_readiness(*engine);
-    c.logger = std::make_shared<spdlog::logger>("test.routes", std::make_shared<spdlog::sinks::null_sink_mt>());
-    server = std::make_unique<Server>(
-        c, std::vector<RouteTable>{make_users_table(*engine), make_tweets_table(*engine), make_search_table(*engine)});
-    REQUIRE(server->start().ok());
-    port = server->port();
-  }
-  ~Env() {
-    if (!server) return;
-    server->shutdown();
-    server.reset();
-    engine.reset();
-    fs::remove_all(dir);
+    local = std::make_unique<chirp::test::EngineServer>("routes-test");
+    local->start([&](ServerConfig& c) {
+      c.rate_limit.enabled = rate_limit;
+      c.rate_limit.signup = {0.01, 3.0};
+      c.rate_limit.login = {0.01, 3.0};
+    });
   }
   // Requests whose exact bytes matter (malformed JSON, invalid UTF-8, raw
   // sockets) and the rate limiter are checked only in-process: the proxy
   // re-encodes bodies and queries, and the contract run has no limiter.
-  bool in_process() const { return server != nullptr; }
-  std::string url() const { return in_process() ? "http://127.0.0.1:" + std::to_string(port) : external_url; }
+  bool in_process() const { return local != nullptr; }
+  std::string url() const { return in_process() ? local->url() : external_url; }
 };
 
 rapidjson::Document parse(const std::string& s) {
@@ -595,7 +572,7 @@ TEST_CASE("routing errors, limits and readiness", "[routes]") {
     return;
   }
   // 413 from the declared Content-Length, before the body.
-  std::string raw = raw_exchange(env.port,
+  std::string raw = raw_exchange(env.local->port,
                                  "POST /api/v1/tweets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                                  "Content-Length: 100000000000000\r\n\r\n");
   CHECK(raw.rfind("HTTP/1.1 413", 0) == 0);
