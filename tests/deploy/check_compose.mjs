@@ -75,7 +75,8 @@ for (const [role, port] of Object.entries(roles)) {
   if (env.CHIRP_INTERNAL_SECRET_FILE !== '/run/secrets/internal_secret')
     problem(role, `CHIRP_INTERNAL_SECRET_FILE is ${env.CHIRP_INTERNAL_SECRET_FILE}`);
   if (!JSON.stringify(s.healthcheck?.test ?? '').includes(`:${port}/health`)) problem(role, `healthcheck does not ask :${port}/health`);
-  if (s.build?.dockerfile !== 'docker/Dockerfile') problem(role, `built from ${s.build?.dockerfile}`);
+  if (s.build?.dockerfile !== 'docker/Dockerfile' || (s.build?.target ?? 'runtime') !== 'runtime')
+    problem(role, `built from ${s.build?.dockerfile} target ${s.build?.target}`);
   // nginx resolves upstream names once: each service keeps a fixed address.
   if (!s.networks?.backend?.ipv4_address) problem(role, 'no fixed ipv4_address on the backend network');
 }
@@ -89,7 +90,8 @@ else {
     problem('gateway', 'does not publish 8080');
   for (const role of Object.keys(roles))
     if (gw.depends_on?.[role]?.condition !== 'service_healthy') problem('gateway', `does not wait for ${role} to be healthy`);
-  if (gw.build?.dockerfile !== 'docker/gateway/Dockerfile') problem('gateway', `built from ${gw.build?.dockerfile}`);
+  if (gw.build?.dockerfile !== 'docker/Dockerfile' || gw.build?.target !== 'gateway')
+    problem('gateway', `built from ${gw.build?.dockerfile} target ${gw.build?.target}`);
 }
 const secret = cfg.secrets?.internal_secret;
 if (!secret?.file) problem(null, 'secret internal_secret is not a file secret');

@@ -4,7 +4,8 @@
 #
 #   tests/deploy/check_deploy.sh CHECK [REPO_ROOT]
 #     yamllint     every YAML file under docker/ and .gitlab-ci.yml (yamllint -s, tests/deploy/yamllint.yml)
-#     dockerfiles  every Dockerfile under docker/ (npm dockerfilelint; non-root USER,
+#     dockerfiles  docker/Dockerfile, the one multi-stage file (npm dockerfilelint; stages
+#                  web, build, gateway, runtime; each image a non-root USER and a
 #                  HEALTHCHECK; every COPY source exists and is not .dockerignore'd)
 #     compose      docker-compose config -q, then the split-mode wiring (check_compose.mjs)
 #     k8s-staging, k8s-production
@@ -55,13 +56,19 @@ yamllint)
 dockerfiles)
   need_npm dockerfilelint
   mapfile -t dockerfiles < <(cd "$root" && find docker -name node_modules -prune -o -name 'Dockerfile*' ! -name '*.dockerignore' -print | sort)
-  [ ${#dockerfiles[@]} -ge 2 ] || fail "expected docker/Dockerfile and docker/gateway/Dockerfile, found: ${dockerfiles[*]:-none}"
+  [ "${dockerfiles[*]}" = docker/Dockerfile ] || fail "expected docker/Dockerfile only (one multi-stage file), found: ${dockerfiles[*]:-none}"
+  # Its final images: the gateway and the chirpd runtime (the default target, last).
+  stages=$(sed -n 's/^FROM[[:space:]].*[[:space:]]AS[[:space:]]\+\([a-z]*\).*/\1/Ip' "$root/docker/Dockerfile" | tr '\n' ' ')
+  [ "$stages" = "web build gateway runtime " ] || fail "docker/Dockerfile stages: $stages (want web build gateway runtime)"
   for f in "${dockerfiles[@]}"; do
     # dockerfilelint exits non-zero on any issue and prints them.
     (cd "$root" && "$bin/dockerfilelint" "$f") || fail "dockerfilelint: $f"
-    # Each image runs as a non-root user and says how it is health-checked.
-    grep -qE '^USER[[:space:]]+[^r0]' "$root/$f" || fail "$f: no non-root USER"
-    grep -qE '^HEALTHCHECK[[:space:]]' "$root/$f" || fail "$f: no HEALTHCHECK"
+    # Each image (final stage) runs as a non-root user and says how it is health-checked.
+    for image in gateway runtime; do
+      stage=$(awk -v s="$image" 'toupper($1) == "FROM" { on = (tolower($NF) == s) } on' "$root/$f")
+      grep -qE '^USER[[:space:]]+[^r0]' <<<"$stage" || fail "$f: stage $image has no non-root USER"
+      grep -qE '^HEALTHCHECK[[:space:]]' <<<"$stage" || fail "$f: stage $image has no HEALTHCHECK"
+    done
     echo "dockerfilelint: $f clean"
   done
   # What the builds COPY from the repository exists and reaches the context.
