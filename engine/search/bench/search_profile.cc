@@ -5,11 +5,17 @@
 //     --toggle-collect='chirp::search::SearchIndex::search*'
 //     search_profile /tmp/work/search CORPUS 200000 [ROUNDS] [KIND]
 // Prints per-kind mean, p50 and p99 latency (ms) per sort; KIND limits it to one kind.
+// CHIRP_PROFILE_QUERIES=FILE keeps the query set in FILE (kind TAB query per
+// line): written on the first run, read instead of the corpus afterwards, so
+// a run under valgrind does not parse the corpus. CHIRP_PROFILE_DUMP=FILE
+// writes each query's hit ids (first round), to diff two binaries' answers.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 
 #include "bench_corpus.h"
 #include "chirp/search/search_index.h"
@@ -24,14 +30,32 @@ int main(int argc, char** argv) {
   }
   int rounds = argc > 4 ? std::atoi(argv[4]) : 1;
   std::string only = argc > 5 ? argv[5] : "";
-  auto docs = load_corpus(argv[2], std::stoull(argv[3]));
-  auto queries = make_queries(docs, 30);
-  docs.clear();
+  std::vector<BenchQuery> queries;
+  const char* cache = std::getenv("CHIRP_PROFILE_QUERIES");
+  if (std::ifstream in(cache ? cache : ""); cache && in) {
+    for (std::string line; std::getline(in, line);)
+      if (auto tab = line.find('\t'); tab != std::string::npos) {
+        BenchQuery b;
+        b.kind = line.substr(0, tab);
+        b.chirp = line.substr(tab + 1);
+        queries.push_back(std::move(b));
+      }
+  } else {
+    auto docs = load_corpus(argv[2], std::stoull(argv[3]));
+    queries = make_queries(docs, 30);
+    if (cache) {
+      std::ofstream out(cache);
+      for (const auto& q : queries) out << q.kind << '\t' << q.chirp << '\n';
+    }
+  }
   auto idx = SearchIndex::Open(argv[1], SearchIndexOptions{});
   if (!idx.ok()) {
     std::cerr << idx.status().message() << "\n";
     return 1;
   }
+  // CHIRP_PROFILE_DUMP=FILE: the first round's hit ids per query and sort.
+  std::unique_ptr<std::ofstream> dump;
+  if (const char* f = std::getenv("CHIRP_PROFILE_DUMP")) dump = std::make_unique<std::ofstream>(f);
   std::map<std::string, std::map<std::string, std::vector<double>>> took;  // sort -> kind -> ms
   for (int r = 0; r < rounds; ++r)
     for (bool recent : {false, true})
@@ -45,6 +69,11 @@ int main(int argc, char** argv) {
         auto p = (*idx)->search(req);
         double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
         if (!p.ok()) std::cerr << q.chirp << ": " << p.status().message() << "\n";
+        if (dump && r == 0 && p.ok()) {  // the hits, to compare two binaries' answers
+          *dump << (recent ? "recent" : "relevance") << '\t' << q.chirp << '\t' << p->estimated_total;
+          for (const auto& h : p->hits) *dump << ' ' << h.tweet.id;
+          *dump << '\n';
+        }
         took[recent ? "recent" : "relevance"][q.kind].push_back(ms);
         took[recent ? "recent" : "relevance"]["all"].push_back(ms);
       }

@@ -3,8 +3,10 @@
 #include <ctime>
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 #include "chirp/search/query.h"
+#include "date_range_source.h"
 #include "schema.h"
 
 namespace chirp::search {
@@ -77,7 +79,12 @@ bool valid_username(const std::string& u) {  // ^[A-Za-z0-9_]{1,15}$ as API.md
 // One AND group in construction: scoring terms, boolean filters, exclusions.
 struct Group {
   std::vector<Xapian::Query> scoring, filters, excluded;
+  // since: / until: of the group, merged into one date window.
+  int64_t since_ms = DateRangeSource::kUnbounded, until_ms = DateRangeSource::kUnbounded;
+  bool dated = false;
   Xapian::Query build() const {
+    std::vector<Xapian::Query> filters = this->filters;
+    if (dated) filters.push_back(date_filter(since_ms, until_ms));
     Xapian::Query base;
     if (!scoring.empty()) base = Xapian::Query(Xapian::Query::OP_AND, scoring.begin(), scoring.end());
     if (!filters.empty()) {
@@ -148,6 +155,17 @@ class Parser {
       } else {
         CHIRP_RETURN_IF_ERROR(word(t.text, eff_neg, &q, &is_filter));
       }
+      if (date_ && !neg) {  // since:/until: bound the group's one date window
+        any = true;
+        if (date_->since) g.since_ms = g.dated && g.since_ms != DateRangeSource::kUnbounded
+                                           ? std::max(g.since_ms, date_->ms) : date_->ms;
+        else g.until_ms = g.dated && g.until_ms != DateRangeSource::kUnbounded
+                              ? std::min(g.until_ms, date_->ms) : date_->ms;
+        g.dated = true;
+        date_.reset();
+        continue;
+      }
+      date_.reset();
       if (q.empty()) continue;  // e.g. a token of punctuation only
       any = true;
       if (!is_filter && t.kind != Tok::kLParen) out_.weighted = true;
@@ -159,7 +177,7 @@ class Parser {
       return Status::InvalidArgument("unexpected '" + peek().text + "'");
     if (any) *out = g.build();
     // Exclusions alone stand on MatchAll: not known to weigh 0, so weighted.
-    if (any && g.scoring.empty() && g.filters.empty()) out_.weighted = true;
+    if (any && g.scoring.empty() && g.filters.empty() && !g.dated) out_.weighted = true;
     return Status::Ok();
   }
 
@@ -253,12 +271,10 @@ class Parser {
       auto ms = parse_day(value);
       if (!ms.ok()) return Status::InvalidArgument("'" + name + ":" + value + "': " + ms.status().message());
       // since: on or after that day 00:00 UTC; until: before that day (exclusive), as Twitter does.
-      if (name == "since")
-        *out = Xapian::Query(Xapian::Query::OP_VALUE_GE, schema::kSlotCreatedAt,
-                             Xapian::sortable_serialise(static_cast<double>(*ms)));
-      else
-        *out = Xapian::Query(Xapian::Query::OP_VALUE_LE, schema::kSlotCreatedAt,
-                             Xapian::sortable_serialise(static_cast<double>(*ms - 1)));
+      // A group merges its bounds into one window (date_); a negated bound stands alone.
+      date_ = DateBound{name == "since", *ms};
+      *out = name == "since" ? date_filter(*ms, DateRangeSource::kUnbounded)
+                             : date_filter(DateRangeSource::kUnbounded, *ms);
       return Status::Ok();
     }
     if (name == "has") {
@@ -276,6 +292,12 @@ class Parser {
     return Status::InvalidArgument("unknown operator '" + name +
                                    ":' (known: from: to: since: until: has: is:)");
   }
+
+  struct DateBound {
+    bool since;
+    int64_t ms;
+  };
+  std::optional<DateBound> date_;  // set by op() for since:/until:, taken by and_expr()
 
   std::vector<Token> toks_;
   size_t pos_ = 0;

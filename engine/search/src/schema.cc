@@ -43,6 +43,14 @@ std::string utc_day(int64_t ms) {
   return buf;
 }
 
+int64_t id_time_ms(uint64_t tweet_id) { return static_cast<int64_t>(tweet_id >> 22) + 1577836800000LL; }
+
+bool date_skewed(const TweetDocument& t) {
+  constexpr int64_t kDay = 86'400'000;
+  auto day = [](int64_t ms) { return ms >= 0 ? ms / kDay : -((-ms + kDay - 1) / kDay); };
+  return day(t.created_at_ms) != day(id_time_ms(t.id));
+}
+
 std::string id_term(uint64_t tweet_id) { return kId + std::to_string(tweet_id); }
 std::string author_term(uint64_t author_id) { return kAuthor + std::to_string(author_id); }
 
@@ -168,6 +176,7 @@ Xapian::Document build_document(const TweetDocument& t, uint32_t order_docid, Xa
   if (!t.entities.mentions.empty()) doc.add_boolean_term(std::string(kHas) + "mentions");
   if (!t.entities.hashtags.empty()) doc.add_boolean_term(std::string(kHas) + "hashtags");
   if (!t.entities.cashtags.empty()) doc.add_boolean_term(std::string(kHas) + "cashtags");
+  if (date_skewed(t)) doc.add_boolean_term(kDateSkew);
 
   doc.add_value(kSlotCreatedAt, Xapian::sortable_serialise(static_cast<double>(t.created_at_ms)));
   doc.add_value(kSlotAuthor, be64(t.author_id));

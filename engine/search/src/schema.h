@@ -12,7 +12,7 @@
 
 namespace chirp::search::schema {
 
-inline constexpr int kFormatVersion = 1;
+inline constexpr int kFormatVersion = 2;  // 2: kDateSkew
 
 // Term prefixes (Xapian convention: upper-case, boolean terms lower-cased after it).
 inline constexpr char kId[] = "Q";          // Q<tweet id>: unique, identifies the document
@@ -23,6 +23,9 @@ inline constexpr char kHashtag[] = "XH";    // XH<lower tag>
 inline constexpr char kMention[] = "XM";    // XM<lower username>
 inline constexpr char kCashtag[] = "XC";    // XC<lower tag>
 inline constexpr char kHas[] = "XK";        // XKlinks XKmentions XKhashtags XKcashtags XKreply
+// On a tweet whose created_at is on another UTC day than its id's millisecond
+// (date_range_source.h: such tweets are filtered by value, not by docid).
+inline constexpr char kDateSkew[] = "XS";
 // Free text: unprefixed exact lower-case words with positions, "Z"+stem without.
 
 // Value slots.
@@ -44,6 +47,8 @@ std::string be32(uint32_t v);
 uint32_t from_be32(const std::string& s);
 std::string lower(const std::string& utf8);
 std::string utc_day(int64_t ms);                 // "YYYY-MM-DD"
+int64_t id_time_ms(uint64_t tweet_id);           // the Unix ms in a snowflake id (41 bits since 2020-01-01)
+bool date_skewed(const TweetDocument& t);        // created_at on another UTC day than id_time_ms(id)
 std::string id_term(uint64_t tweet_id);          // "Q<id>"
 std::string author_term(uint64_t author_id);     // "A<id>"
 

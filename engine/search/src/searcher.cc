@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "chirp/search/highlight.h"
+#include "date_range_source.h"
 #include "index_impl.h"
 #include "memory_spelling.h"
 #include "recency_source.h"
@@ -419,18 +420,16 @@ Result<std::vector<DayCount>> SearchIndex::counts(std::string_view q_text, std::
     auto ms = parse_day(since);
     if (!ms.ok()) return Status::InvalidArgument("since: " + ms.status().message());
     from_ms = *ms;
-    q = Xapian::Query(Xapian::Query::OP_FILTER, q,
-                      Xapian::Query(Xapian::Query::OP_VALUE_GE, schema::kSlotCreatedAt,
-                                    Xapian::sortable_serialise(static_cast<double>(from_ms))));
   }
   if (!until.empty()) {
     auto ms = parse_day(until);
     if (!ms.ok()) return Status::InvalidArgument("until: " + ms.status().message());
     to_ms = *ms + 86'400'000;  // inclusive: the whole `until` day
-    q = Xapian::Query(Xapian::Query::OP_FILTER, q,
-                      Xapian::Query(Xapian::Query::OP_VALUE_LE, schema::kSlotCreatedAt,
-                                    Xapian::sortable_serialise(static_cast<double>(to_ms - 1))));
   }
+  if (!since.empty() || !until.empty())
+    q = Xapian::Query(Xapian::Query::OP_FILTER, q,
+                      date_filter(since.empty() ? DateRangeSource::kUnbounded : from_ms,
+                                  until.empty() ? DateRangeSource::kUnbounded : to_ms));
   constexpr int64_t kMaxDays = 3660;
   if (!since.empty() && !until.empty()) {
     if (to_ms <= from_ms) return Status::InvalidArgument("until must not be before since");
