@@ -98,6 +98,11 @@ void SearchIndex::Impl::writer_loop() {
       ++commit_attempts;
       return false;
     }
+    {  // healthy before committed_seq moves: whoever sees the new seq sees no old error
+      std::lock_guard lk(queue_mu);
+      writer_status = Status::Ok();
+      ++commit_attempts;
+    }
     std::vector<Xapian::WritableDatabase> retired;
     {
       std::lock_guard lk(mem_mu);
@@ -114,8 +119,6 @@ void SearchIndex::Impl::writer_loop() {
       size_t bytes = 0;
       for (const WorkItem& item : written) bytes += item.bytes;
       uncommitted_bytes -= std::min(uncommitted_bytes, bytes);
-      writer_status = Status::Ok();
-      ++commit_attempts;
     }
     written.clear();
     written_bytes = 0;
