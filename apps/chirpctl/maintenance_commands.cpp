@@ -50,7 +50,9 @@ int run_stats(const Args& args) {
   std::printf("follows: %llu\n", (unsigned long long)s.following.count(t));
   std::printf("likes: %llu\n", (unsigned long long)s.likes.count(t));
   std::printf("sessions: %llu\n", (unsigned long long)s.sessions.count(t));
-  std::printf("change_seq: %llu\n", (unsigned long long)s.changes.last_id(t));
+  auto last_seq = s.changes.last_id(t);
+  if (!last_seq.ok()) return fail("stats", last_seq.status().message());
+  std::printf("change_seq: %llu\n", (unsigned long long)*last_seq);
   std::printf("changes: %llu\n", (unsigned long long)s.changes.count(t));
   // The index is read-only here: Xapian readers never block the server's writer.
   uint64_t index_docs = 0, index_seq = 0;

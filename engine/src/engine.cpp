@@ -3,8 +3,11 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+
+#include <spdlog/spdlog.h>
 
 #include "chirp/storage/tables.h"
 #include "chirp/search/search_index.h"
@@ -45,11 +48,38 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
   e->hasher_ = std::make_unique<PasswordHasher>(options.pwhash_opslimit, options.pwhash_memlimit,
                                                 options.max_concurrent_hashes);
   e->writer_ = std::make_unique<GroupCommitWriter>(*e->store_, options.node_id);
+  CHIRP_RETURN_IF_ERROR(e->writer_->start_status());
   if (options.search) CHIRP_RETURN_IF_ERROR(e->start_search());
+  if (options.session_sweep_interval_ms > 0)
+    e->sweeper_ = std::thread([engine = e.get()] { engine->sweeper_loop(); });
   return e;
 }
 
+void Engine::sweeper_loop() {
+  const auto interval = std::chrono::milliseconds(options_.session_sweep_interval_ms);
+  std::unique_lock<std::mutex> lock(sweeper_mu_);
+  while (!sweeper_cv_.wait_for(lock, interval, [this] { return sweeper_stop_; })) {
+    lock.unlock();
+    auto r = sweep_expired_sessions(std::max<size_t>(1, options_.session_sweep_batches));
+    if (!r.ok()) {
+      spdlog::warn("expired-session sweep: {}", r.status().message());
+    } else if (r->removed > 0) {
+      spdlog::info("expired-session sweep: removed {} of {} sessions looked at in {} transactions",
+                   r->removed, r->scanned, r->batches);
+    }
+    lock.lock();
+  }
+}
+
 Engine::~Engine() {
+  if (sweeper_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(sweeper_mu_);
+      sweeper_stop_ = true;
+    }
+    sweeper_cv_.notify_all();
+    sweeper_.join();
+  }
   // Stop the feeder first (it reads the log), then let the index commit, then
   // drain the writer before the environment closes.
   feeder_.reset();
@@ -126,7 +156,8 @@ Engine::Stats Engine::stats() const {
   s.follows = store_->following.count(t);
   s.likes = store_->likes.count(t);
   s.changes = store_->changes.count(t);
-  s.change_seq = store_->changes.last_id(t);
+  auto last = store_->changes.last_id(t);
+  s.change_seq = last.ok() ? *last : 0;
   s.map_size = store_->env->map_size();
   return s;
 }

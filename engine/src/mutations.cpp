@@ -29,7 +29,8 @@ Status load_user(WriteContext& ctx, uint64_t id, UserRecord* out) {
 Status add_follow(WriteContext& ctx, UserRecord& follower, UserRecord& followee, bool* changed) {
   const auto& st = ctx.store;
   *changed = false;
-  if (st.following.contains(ctx.txn, follower.id, followee.id)) return Status::Ok();
+  CHIRP_ASSIGN_OR_RETURN(const bool exists, st.following.contains(ctx.txn, follower.id, followee.id));
+  if (exists) return Status::Ok();
   storage::FollowRecord rec{ctx.now_ms};
   const std::string value = storage::encode(rec);
   CHIRP_RETURN_IF_ERROR(st.following.add(ctx.txn, follower.id, followee.id, value));
@@ -38,7 +39,8 @@ Status add_follow(WriteContext& ctx, UserRecord& follower, UserRecord& followee,
   ++followee.follower_count;
   CHIRP_RETURN_IF_ERROR(st.users.put(ctx.txn, follower.id, follower));
   CHIRP_RETURN_IF_ERROR(st.users.put(ctx.txn, followee.id, followee));
-  for (uint64_t tid : st.user_tweets.list_desc(ctx.txn, followee.id, 0, kFollowBackfill))
+  CHIRP_ASSIGN_OR_RETURN(const auto recent, st.user_tweets.list_desc(ctx.txn, followee.id, 0, kFollowBackfill));
+  for (uint64_t tid : recent)
     CHIRP_RETURN_IF_ERROR(st.home.add(ctx.txn, follower.id, tid, author_value(followee.id)));
   *changed = true;
   return Status::Ok();
@@ -53,16 +55,20 @@ Status remove_follow(WriteContext& ctx, uint64_t follower_id, uint64_t followee_
   if (!existed) return Status::Ok();
   CHIRP_RETURN_IF_ERROR(st.followers.remove(ctx.txn, followee_id, follower_id));
   UserRecord a, b;
-  if (st.users.get(ctx.txn, follower_id, &a).ok()) {
+  bool have = false;
+  CHIRP_RETURN_IF_ERROR(found(st.users.get(ctx.txn, follower_id, &a), &have));
+  if (have) {
     decrement(a.following_count);
     CHIRP_RETURN_IF_ERROR(st.users.put(ctx.txn, a.id, a));
   }
-  if (st.users.get(ctx.txn, followee_id, &b).ok()) {
+  CHIRP_RETURN_IF_ERROR(found(st.users.get(ctx.txn, followee_id, &b), &have));
+  if (have) {
     decrement(b.follower_count);
     CHIRP_RETURN_IF_ERROR(st.users.put(ctx.txn, b.id, b));
   }
   // The followee's tweets leave the follower's home timeline.
-  for (uint64_t tid : st.user_tweets.list_desc(ctx.txn, followee_id, 0, kAll))
+  CHIRP_ASSIGN_OR_RETURN(const auto tweets, st.user_tweets.list_desc(ctx.txn, followee_id, 0, kAll));
+  for (uint64_t tid : tweets)
     CHIRP_RETURN_IF_ERROR(st.home.remove(ctx.txn, follower_id, tid));
   return Status::Ok();
 }
@@ -74,7 +80,8 @@ Status add_like(WriteContext& ctx, uint64_t user_id, uint64_t tweet_id, bool* ch
   Status s = st.tweets.get(ctx.txn, tweet_id, &t);
   if (s.code() == Code::kNotFound) return Status::NotFound("no such tweet");
   CHIRP_RETURN_IF_ERROR(s);
-  if (st.likes.contains(ctx.txn, tweet_id, user_id)) return Status::Ok();
+  CHIRP_ASSIGN_OR_RETURN(const bool liked, st.likes.contains(ctx.txn, tweet_id, user_id));
+  if (liked) return Status::Ok();
   CHIRP_RETURN_IF_ERROR(st.likes.add(ctx.txn, tweet_id, user_id));
   CHIRP_RETURN_IF_ERROR(st.user_likes.add(ctx.txn, user_id, tweet_id));
   ++t.like_count;
@@ -91,7 +98,9 @@ Status remove_like(WriteContext& ctx, uint64_t user_id, uint64_t tweet_id, bool*
   *changed = existed;
   if (!existed) return Status::Ok();
   TweetRecord t;
-  if (st.tweets.get(ctx.txn, tweet_id, &t).ok()) {
+  bool have = false;
+  CHIRP_RETURN_IF_ERROR(found(st.tweets.get(ctx.txn, tweet_id, &t), &have));
+  if (have) {
     decrement(t.like_count);
     CHIRP_RETURN_IF_ERROR(st.tweets.put(ctx.txn, t.id, t));
   }
@@ -105,7 +114,9 @@ Status remove_tweet_uncounted(WriteContext& ctx, const TweetRecord& tweet, std::
   if (tweet.in_reply_to_id != 0) {
     CHIRP_RETURN_IF_ERROR(st.replies.remove(ctx.txn, tweet.in_reply_to_id, tweet.id));
     TweetRecord parent;
-    if (st.tweets.get(ctx.txn, tweet.in_reply_to_id, &parent).ok()) {
+    bool have = false;
+    CHIRP_RETURN_IF_ERROR(found(st.tweets.get(ctx.txn, tweet.in_reply_to_id, &parent), &have));
+    if (have) {
       decrement(parent.reply_count);
       CHIRP_RETURN_IF_ERROR(st.tweets.put(ctx.txn, parent.id, parent));
     }
@@ -117,7 +128,8 @@ Status remove_tweet_uncounted(WriteContext& ctx, const TweetRecord& tweet, std::
   }));
   // Fan-out removal mirrors the fan-out on post: the author and each follower.
   CHIRP_RETURN_IF_ERROR(st.home.remove(ctx.txn, tweet.author_id, tweet.id));
-  for (uint64_t f : st.followers.list_asc(ctx.txn, tweet.author_id, 0, kAll))
+  CHIRP_ASSIGN_OR_RETURN(const auto followers, st.followers.list_asc(ctx.txn, tweet.author_id, 0, kAll));
+  for (uint64_t f : followers)
     CHIRP_RETURN_IF_ERROR(st.home.remove(ctx.txn, f, tweet.id));
 
   ChangeRecord c;
@@ -137,25 +149,30 @@ Status remove_tweet(WriteContext& ctx, const TweetRecord& tweet, const UserRecor
 
 Status remove_account(WriteContext& ctx, const UserRecord& user) {
   const auto& st = ctx.store;
-  for (uint64_t tid : st.user_tweets.list_desc(ctx.txn, user.id, 0, kAll)) {
+  CHIRP_ASSIGN_OR_RETURN(const auto tweets, st.user_tweets.list_desc(ctx.txn, user.id, 0, kAll));
+  for (uint64_t tid : tweets) {
     TweetRecord t;
-    if (!st.tweets.get(ctx.txn, tid, &t).ok()) continue;
+    bool have = false;
+    CHIRP_RETURN_IF_ERROR(found(st.tweets.get(ctx.txn, tid, &t), &have));
+    if (!have) continue;
     CHIRP_RETURN_IF_ERROR(remove_tweet_uncounted(ctx, t, user.username));
   }
   bool changed = false;
-  for (uint64_t tid : st.user_likes.list_asc(ctx.txn, user.id, 0, kAll))
-    CHIRP_RETURN_IF_ERROR(remove_like(ctx, user.id, tid, &changed));
-  for (uint64_t followee : st.following.list_asc(ctx.txn, user.id, 0, kAll))
-    CHIRP_RETURN_IF_ERROR(remove_follow(ctx, user.id, followee, &changed));
-  for (uint64_t follower : st.followers.list_asc(ctx.txn, user.id, 0, kAll))
-    CHIRP_RETURN_IF_ERROR(remove_follow(ctx, follower, user.id, &changed));
+  CHIRP_ASSIGN_OR_RETURN(const auto liked, st.user_likes.list_asc(ctx.txn, user.id, 0, kAll));
+  for (uint64_t tid : liked) CHIRP_RETURN_IF_ERROR(remove_like(ctx, user.id, tid, &changed));
+  CHIRP_ASSIGN_OR_RETURN(const auto followees, st.following.list_asc(ctx.txn, user.id, 0, kAll));
+  for (uint64_t followee : followees) CHIRP_RETURN_IF_ERROR(remove_follow(ctx, user.id, followee, &changed));
+  CHIRP_ASSIGN_OR_RETURN(const auto followers, st.followers.list_asc(ctx.txn, user.id, 0, kAll));
+  for (uint64_t follower : followers) CHIRP_RETURN_IF_ERROR(remove_follow(ctx, follower, user.id, &changed));
   CHIRP_RETURN_IF_ERROR(st.home.remove_all(ctx.txn, user.id, nullptr));
   CHIRP_RETURN_IF_ERROR(st.sessions.remove_all_of_user(ctx.txn, user.id, {}));
   CHIRP_RETURN_IF_ERROR(st.idempotency.remove_all_of_user(ctx.txn, user.id));
   // A replica may already hold a newer account under the same name.
   const std::string lower = lowercase_ascii(user.username);
   uint64_t holder = 0;
-  if (st.usernames.get(ctx.txn, lower, &holder).ok() && holder == user.id)
+  bool named = false;
+  CHIRP_RETURN_IF_ERROR(found(st.usernames.get(ctx.txn, lower, &holder), &named));
+  if (named && holder == user.id)
     CHIRP_RETURN_IF_ERROR(st.usernames.remove(ctx.txn, lower));
   return st.users.del(ctx.txn, user.id);
 }

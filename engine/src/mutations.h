@@ -9,6 +9,14 @@
 
 namespace chirp::engine {
 
+// A lookup's answer: *present tells whether it found the record; only NotFound
+// means absent, any other failure (a read error) is returned, never taken
+// for absence.
+inline Status found(const Status& s, bool* present) {
+  *present = s.ok();
+  return s.ok() || s.code() == Code::kNotFound ? Status::Ok() : s;
+}
+
 // Loads a user record for update; NotFound with `what` as message if absent.
 Status load_user(WriteContext& ctx, uint64_t id, storage::UserRecord* out);
 

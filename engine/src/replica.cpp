@@ -49,7 +49,9 @@ Status copy_user(WriteContext& ctx, const ChangeRecord& c) {
     // A name freed by an earlier deletion may still point at an old copy.
     const std::string lower = lowercase_ascii(c.username);
     uint64_t holder = 0;
-    if (st.usernames.get(ctx.txn, lower, &holder).ok()) CHIRP_RETURN_IF_ERROR(st.usernames.remove(ctx.txn, lower));
+    bool named = false;
+    CHIRP_RETURN_IF_ERROR(found(st.usernames.get(ctx.txn, lower, &holder), &named));
+    if (named) CHIRP_RETURN_IF_ERROR(st.usernames.remove(ctx.txn, lower));
     CHIRP_RETURN_IF_ERROR(st.usernames.insert_new(ctx.txn, lower, u.id));
   }
   u.display_name = c.display_name.empty() ? u.username : c.display_name;
@@ -77,8 +79,10 @@ Status copy_follow(WriteContext& ctx, const ChangeRecord& c, bool follow) {
     return remove_follow(ctx, c.user_id, c.target_id, &changed);
   }
   UserRecord a, b;
-  if (!ctx.store.users.get(ctx.txn, c.user_id, &a).ok() || !ctx.store.users.get(ctx.txn, c.target_id, &b).ok())
-    return Status::Ok();  // one side is gone already
+  bool have_a = false, have_b = false;
+  CHIRP_RETURN_IF_ERROR(found(ctx.store.users.get(ctx.txn, c.user_id, &a), &have_a));
+  if (have_a) CHIRP_RETURN_IF_ERROR(found(ctx.store.users.get(ctx.txn, c.target_id, &b), &have_b));
+  if (!have_a || !have_b) return Status::Ok();  // one side is gone already
   bool changed = false;
   return add_follow(ctx, a, b, &changed);
 }
@@ -86,7 +90,8 @@ Status copy_follow(WriteContext& ctx, const ChangeRecord& c, bool follow) {
 // A copy of a posted tweet with its indexes, logged locally like a post.
 Status copy_tweet(WriteContext& ctx, const ChangeRecord& c) {
   const auto& st = ctx.store;
-  if (st.tweets.contains(ctx.txn, c.tweet.id)) return Status::Ok();
+  CHIRP_ASSIGN_OR_RETURN(const bool exists, st.tweets.contains(ctx.txn, c.tweet.id));
+  if (exists) return Status::Ok();
   TweetRecord t = c.tweet;
   if (t.entities.empty() && !t.text.empty()) t.entities = to_entity_records(text::extract_entities(t.text));
   t.like_count = 0;
@@ -96,13 +101,17 @@ Status copy_tweet(WriteContext& ctx, const ChangeRecord& c) {
   if (t.in_reply_to_id != 0) {
     CHIRP_RETURN_IF_ERROR(st.replies.add(ctx.txn, t.in_reply_to_id, t.id));
     TweetRecord parent;
-    if (st.tweets.get(ctx.txn, t.in_reply_to_id, &parent).ok()) {
+    bool have = false;
+    CHIRP_RETURN_IF_ERROR(found(st.tweets.get(ctx.txn, t.in_reply_to_id, &parent), &have));
+    if (have) {
       ++parent.reply_count;
       CHIRP_RETURN_IF_ERROR(st.tweets.put(ctx.txn, parent.id, parent));
     }
   }
   UserRecord author;
-  if (st.users.get(ctx.txn, t.author_id, &author).ok()) {
+  bool have_author = false;
+  CHIRP_RETURN_IF_ERROR(found(st.users.get(ctx.txn, t.author_id, &author), &have_author));
+  if (have_author) {
     ++author.tweet_count;
     CHIRP_RETURN_IF_ERROR(st.users.put(ctx.txn, author.id, author));
   }

@@ -15,8 +15,10 @@ namespace {
 // Resolves a username inside a write; NotFound if absent.
 Status user_by_name(WriteContext& ctx, std::string_view username, UserRecord* out) {
   uint64_t id = 0;
-  if (username.size() > 15 || !ctx.store.usernames.get(ctx.txn, lowercase_ascii(username), &id).ok())
-    return Status::NotFound("no such user");
+  if (username.size() > 15) return Status::NotFound("no such user");
+  Status s = ctx.store.usernames.get(ctx.txn, lowercase_ascii(username), &id);
+  if (s.code() == Code::kNotFound) return Status::NotFound("no such user");
+  CHIRP_RETURN_IF_ERROR(s);
   return load_user(ctx, id, out);
 }
 
@@ -30,6 +32,14 @@ ChangeRecord follow_change(ChangeRecord::Kind kind, const UserRecord& a, const U
   return c;
 }
 
+// Resolves a username in a read; NotFound if absent, a read error as itself.
+Status user_id_by_name(const storage::Store& store, MDB_txn* txn, std::string_view username, uint64_t* id) {
+  if (username.size() > 15) return Status::NotFound("no such user");
+  Status s = store.usernames.get(txn, lowercase_ascii(username), id);
+  if (s.code() == Code::kNotFound) return Status::NotFound("no such user");
+  return s;
+}
+
 // A page of users from a relation list (ids ascending, cursor = last id).
 Result<Page<User>> user_page(const storage::Store& store, const storage::PairIndex& index,
                              std::string_view username, const PageRequest& req) {
@@ -39,13 +49,14 @@ Result<Page<User>> user_page(const storage::Store& store, const storage::PairInd
   storage::ReadTxn txn(*store.env);
   CHIRP_RETURN_IF_ERROR(txn.status());
   uint64_t owner = 0;
-  if (username.size() > 15 || !store.usernames.get(txn.raw(), lowercase_ascii(username), &owner).ok())
-    return Status::NotFound("no such user");
-  std::vector<uint64_t> ids = index.list_asc(txn.raw(), owner, after, limit + 1);
+  CHIRP_RETURN_IF_ERROR(user_id_by_name(store, txn.raw(), username, &owner));
+  CHIRP_ASSIGN_OR_RETURN(const std::vector<uint64_t> ids, index.list_asc(txn.raw(), owner, after, limit + 1));
   Page<User> page;
   for (size_t i = 0; i < ids.size() && i < limit; ++i) {
     UserRecord r;
-    if (store.users.get(txn.raw(), ids[i], &r).ok()) page.items.push_back(to_user(r));
+    bool have = false;
+    CHIRP_RETURN_IF_ERROR(found(store.users.get(txn.raw(), ids[i], &r), &have));
+    if (have) page.items.push_back(to_user(r));
   }
   if (ids.size() > limit) page.next_cursor = encode_cursor(ids[limit - 1]);
   return page;
@@ -82,7 +93,9 @@ Status Engine::unfollow(uint64_t follower_id, std::string_view username) {
 
 bool Engine::is_following(uint64_t follower_id, uint64_t followee_id) const {
   storage::ReadTxn txn(*store_->env);
-  return txn.status().ok() && store_->following.contains(txn.raw(), follower_id, followee_id);
+  if (!txn.status().ok()) return false;
+  auto r = store_->following.contains(txn.raw(), follower_id, followee_id);
+  return r.ok() && *r;  // bool API: a read error reads as "no" (see engine.h)
 }
 
 Result<Page<User>> Engine::followers(std::string_view username, const PageRequest& page) const {
@@ -99,7 +112,8 @@ Result<Page<Tweet>> Engine::all_tweets(const PageRequest& req) const {
   const size_t limit = clamp_limit(req.limit);
   storage::ReadTxn txn(*store_->env);
   CHIRP_RETURN_IF_ERROR(txn.status());
-  return tweet_page(*store_, txn.raw(), store_->tweets.ids_desc(txn.raw(), before, limit + 1), limit);
+  CHIRP_ASSIGN_OR_RETURN(const std::vector<uint64_t> ids, store_->tweets.ids_desc(txn.raw(), before, limit + 1));
+  return tweet_page(*store_, txn.raw(), ids, limit);
 }
 
 Result<Page<Tweet>> Engine::user_tweets(std::string_view username, const PageRequest& req) const {
@@ -109,10 +123,10 @@ Result<Page<Tweet>> Engine::user_tweets(std::string_view username, const PageReq
   storage::ReadTxn txn(*store_->env);
   CHIRP_RETURN_IF_ERROR(txn.status());
   uint64_t id = 0;
-  if (username.size() > 15 || !store_->usernames.get(txn.raw(), lowercase_ascii(username), &id).ok())
-    return Status::NotFound("no such user");
-  return tweet_page(*store_, txn.raw(), store_->user_tweets.list_desc(txn.raw(), id, before, limit + 1),
-                    limit);
+  CHIRP_RETURN_IF_ERROR(user_id_by_name(*store_, txn.raw(), username, &id));
+  CHIRP_ASSIGN_OR_RETURN(const std::vector<uint64_t> ids,
+                         store_->user_tweets.list_desc(txn.raw(), id, before, limit + 1));
+  return tweet_page(*store_, txn.raw(), ids, limit);
 }
 
 Result<Page<Tweet>> Engine::home_timeline(uint64_t user_id, const PageRequest& req) const {
@@ -121,9 +135,11 @@ Result<Page<Tweet>> Engine::home_timeline(uint64_t user_id, const PageRequest& r
   const size_t limit = clamp_limit(req.limit);
   storage::ReadTxn txn(*store_->env);
   CHIRP_RETURN_IF_ERROR(txn.status());
-  if (!store_->users.contains(txn.raw(), user_id)) return Status::NotFound("no such user");
-  return tweet_page(*store_, txn.raw(), store_->home.list_desc(txn.raw(), user_id, before, limit + 1),
-                    limit);
+  CHIRP_ASSIGN_OR_RETURN(const bool exists, store_->users.contains(txn.raw(), user_id));
+  if (!exists) return Status::NotFound("no such user");
+  CHIRP_ASSIGN_OR_RETURN(const std::vector<uint64_t> ids,
+                         store_->home.list_desc(txn.raw(), user_id, before, limit + 1));
+  return tweet_page(*store_, txn.raw(), ids, limit);
 }
 
 Result<Page<Tweet>> Engine::replies(uint64_t tweet_id, const PageRequest& req) const {
@@ -132,9 +148,11 @@ Result<Page<Tweet>> Engine::replies(uint64_t tweet_id, const PageRequest& req) c
   const size_t limit = clamp_limit(req.limit);
   storage::ReadTxn txn(*store_->env);
   CHIRP_RETURN_IF_ERROR(txn.status());
-  if (!store_->tweets.contains(txn.raw(), tweet_id)) return Status::NotFound("no such tweet");
-  return tweet_page(*store_, txn.raw(), store_->replies.list_asc(txn.raw(), tweet_id, after, limit + 1),
-                    limit);
+  CHIRP_ASSIGN_OR_RETURN(const bool exists, store_->tweets.contains(txn.raw(), tweet_id));
+  if (!exists) return Status::NotFound("no such tweet");
+  CHIRP_ASSIGN_OR_RETURN(const std::vector<uint64_t> ids,
+                         store_->replies.list_asc(txn.raw(), tweet_id, after, limit + 1));
+  return tweet_page(*store_, txn.raw(), ids, limit);
 }
 
 }  // namespace chirp::engine

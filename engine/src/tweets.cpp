@@ -48,7 +48,8 @@ Status insert_tweet(WriteContext& ctx, TweetRecord& t, UserRecord& author,
   if (t.in_reply_to_id != 0) CHIRP_RETURN_IF_ERROR(st.replies.add(ctx.txn, t.in_reply_to_id, t.id));
   const std::string author_key = storage::key_u64(author.id);
   CHIRP_RETURN_IF_ERROR(st.home.add(ctx.txn, author.id, t.id, author_key));
-  for (uint64_t f : st.followers.list_asc(ctx.txn, author.id, 0, SIZE_MAX))
+  CHIRP_ASSIGN_OR_RETURN(const auto followers, st.followers.list_asc(ctx.txn, author.id, 0, SIZE_MAX));
+  for (uint64_t f : followers)
     CHIRP_RETURN_IF_ERROR(st.home.add(ctx.txn, f, t.id, author_key));
   ++author.tweet_count;
   CHIRP_RETURN_IF_ERROR(st.users.put(ctx.txn, author.id, author));
@@ -87,10 +88,14 @@ GroupCommitWriter::Op post_op(const std::shared_ptr<PostInput>& in) {
     CHIRP_RETURN_IF_ERROR(load_user(ctx, author_id, &author));
     if (!in->idempotency_key.empty()) {
       storage::IdempotencyRecord seen;
-      if (st.idempotency.get(ctx.txn, author_id, in->idempotency_key, &seen).ok() &&
-          st.tweets.contains(ctx.txn, seen.tweet_id)) {
-        in->tweet_id = seen.tweet_id;
-        return Status::Ok();
+      bool have = false;
+      CHIRP_RETURN_IF_ERROR(found(st.idempotency.get(ctx.txn, author_id, in->idempotency_key, &seen), &have));
+      if (have) {
+        CHIRP_ASSIGN_OR_RETURN(const bool exists, st.tweets.contains(ctx.txn, seen.tweet_id));
+        if (exists) {
+          in->tweet_id = seen.tweet_id;
+          return Status::Ok();
+        }
       }
     }
     TweetRecord t;
@@ -110,8 +115,9 @@ GroupCommitWriter::Op post_op(const std::shared_ptr<PostInput>& in) {
       ++parent.reply_count;
       CHIRP_RETURN_IF_ERROR(st.tweets.put(ctx.txn, parent.id, parent));
       UserRecord parent_author;
-      if (st.users.get(ctx.txn, parent.author_id, &parent_author).ok())
-        reply_username = parent_author.username;
+      bool have = false;
+      CHIRP_RETURN_IF_ERROR(found(st.users.get(ctx.txn, parent.author_id, &parent_author), &have));
+      if (have) reply_username = parent_author.username;
     }
     CHIRP_RETURN_IF_ERROR(insert_tweet(ctx, t, author, reply_username));
     if (!in->idempotency_key.empty())
@@ -213,7 +219,8 @@ Status Engine::like(uint64_t user_id, uint64_t tweet_id) {
 
 Status Engine::unlike(uint64_t user_id, uint64_t tweet_id) {
   return writer_->run([&](WriteContext& ctx) -> Status {
-    if (!ctx.store.tweets.contains(ctx.txn, tweet_id)) return Status::NotFound("no such tweet");
+    CHIRP_ASSIGN_OR_RETURN(const bool exists, ctx.store.tweets.contains(ctx.txn, tweet_id));
+    if (!exists) return Status::NotFound("no such tweet");
     UserRecord user;
     CHIRP_RETURN_IF_ERROR(load_user(ctx, user_id, &user));
     bool changed = false;
@@ -230,7 +237,9 @@ Status Engine::unlike(uint64_t user_id, uint64_t tweet_id) {
 
 bool Engine::has_liked(uint64_t user_id, uint64_t tweet_id) const {
   storage::ReadTxn txn(*store_->env);
-  return txn.status().ok() && store_->likes.contains(txn.raw(), tweet_id, user_id);
+  if (!txn.status().ok()) return false;
+  auto r = store_->likes.contains(txn.raw(), tweet_id, user_id);
+  return r.ok() && *r;  // bool API: a read error reads as "no" (see engine.h)
 }
 
 // ---- bulk import -----------------------------------------------------------
@@ -264,7 +273,9 @@ Result<ImportStats> Engine::import_batch(const std::vector<ImportRecord>& record
       if (it == users.end()) {
         UserRecord u;
         uint64_t id;
-        if (st.usernames.get(ctx.txn, lower, &id).ok()) {
+        bool have = false;
+        CHIRP_RETURN_IF_ERROR(found(st.usernames.get(ctx.txn, lower, &id), &have));
+        if (have) {
           CHIRP_RETURN_IF_ERROR(st.users.get(ctx.txn, id, &u));
         } else {
           u.id = ctx.new_id();
@@ -289,7 +300,11 @@ Result<ImportStats> Engine::import_batch(const std::vector<ImportRecord>& record
       const int64_t ms = p.rec->ts_seconds * 1000;
       unsigned seq = 0;
       t.id = make_id(ms, options_.node_id, seq);
-      while (st.tweets.contains(ctx.txn, t.id) && seq < 0xfff) t.id = make_id(ms, options_.node_id, ++seq);
+      for (;;) {
+        CHIRP_ASSIGN_OR_RETURN(const bool taken, st.tweets.contains(ctx.txn, t.id));
+        if (!taken || seq >= 0xfff) break;
+        t.id = make_id(ms, options_.node_id, ++seq);
+      }
       if (seq >= 0xfff) {
         ++written.rejected;
         continue;

@@ -1,6 +1,7 @@
 // Engine: accounts, sessions and profiles.
 #include <sodium.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "chirp/engine/engine.h"
@@ -71,11 +72,17 @@ Result<Session> Engine::login(std::string_view username, std::string_view passwo
   {
     storage::ReadTxn txn(*store_->env);
     CHIRP_RETURN_IF_ERROR(txn.status());
+    // Only NotFound means "no such user"; a failed read is an error (500),
+    // never "wrong password".
     uint64_t id = 0;
-    if (username.size() > 64 ||
-        !store_->usernames.get(txn.raw(), lowercase_ascii(username), &id).ok() ||
-        !store_->users.get(txn.raw(), id, &user).ok())
+    Status s = username.size() > 64 ? Status::NotFound("no such user")
+                                    : store_->usernames.get(txn.raw(), lowercase_ascii(username), &id);
+    if (s.ok()) s = store_->users.get(txn.raw(), id, &user);
+    if (s.code() == Code::kNotFound) {
       user = UserRecord{};
+    } else if (!s.ok()) {
+      return s;
+    }
   }
   // Verify even for an unknown user (against a dummy hash): same time either way.
   if (!hasher_->verify(user.password_hash, password)) return bad;
@@ -104,7 +111,9 @@ Result<Principal> Engine::authenticate(std::string_view token) const {
   storage::ReadTxn txn(*store_->env);
   CHIRP_RETURN_IF_ERROR(txn.status());
   storage::SessionRecord rec;
-  if (!store_->sessions.get(txn.raw(), p.token_hash, &rec).ok()) return bad;
+  Status s = store_->sessions.get(txn.raw(), p.token_hash, &rec);
+  if (s.code() == Code::kNotFound) return bad;
+  CHIRP_RETURN_IF_ERROR(s);  // a failed read is not an invalid token
   if (rec.expires_at_ms <= now_ms()) return bad;
   p.user_id = rec.user_id;
   return p;
@@ -182,10 +191,38 @@ Result<User> Engine::find_user(std::string_view username) const {
   CHIRP_RETURN_IF_ERROR(txn.status());
   uint64_t id = 0;
   UserRecord r;
-  if (!store_->usernames.get(txn.raw(), lowercase_ascii(username), &id).ok() ||
-      !store_->users.get(txn.raw(), id, &r).ok())
-    return Status::NotFound("no such user");
+  Status s = store_->usernames.get(txn.raw(), lowercase_ascii(username), &id);
+  if (s.ok()) s = store_->users.get(txn.raw(), id, &r);
+  if (s.code() == Code::kNotFound) return Status::NotFound("no such user");
+  if (!s.ok()) return s;
   return to_user(r);
+}
+
+Result<Engine::SweepStats> Engine::sweep_expired_sessions(size_t max_batches) {
+  std::lock_guard<std::mutex> lock(sweep_mu_);
+  const size_t batch = std::max<size_t>(1, options_.session_sweep_batch);
+  SweepStats stats;
+  for (size_t i = 0; i < max_batches; ++i) {
+    storage::SessionTable::SweepStep step;
+    // Each batch is one writer operation, durable before the next starts: no
+    // commit carries more than one bounded scan of the sweep.
+    Status s = writer_->run([&](WriteContext& ctx) -> Status {
+      auto r = ctx.store.sessions.sweep_expired(ctx.txn, sweep_from_, ctx.now_ms, batch);
+      if (!r.ok()) return r.status();
+      step = std::move(r).value();
+      return Status::Ok();
+    });
+    if (!s.ok()) return s;  // sweep_from_ stays: the next call retries this batch
+    ++stats.batches;
+    stats.scanned += step.scanned;
+    stats.removed += step.removed;
+    sweep_from_ = std::move(step.next);
+    if (sweep_from_.empty()) {
+      stats.pass_done = true;
+      break;
+    }
+  }
+  return stats;
 }
 
 Result<User> Engine::update_profile(uint64_t user_id, const std::optional<std::string>& display_name,

@@ -151,14 +151,18 @@ Result<Tweet> TweetHydrator::load(uint64_t tweet_id) {
   return hydrate(std::move(r));
 }
 
-Page<Tweet> tweet_page(const storage::Store& store, MDB_txn* txn, const std::vector<uint64_t>& ids,
-                       size_t limit) {
+Result<Page<Tweet>> tweet_page(const storage::Store& store, MDB_txn* txn, const std::vector<uint64_t>& ids,
+                               size_t limit) {
   Page<Tweet> page;
   page.items.reserve(std::min(ids.size(), limit));
   TweetHydrator h(store, txn);
   for (size_t i = 0; i < ids.size() && i < limit; ++i) {
     auto t = h.load(ids[i]);
-    if (t.ok()) page.items.push_back(std::move(t).value());
+    if (t.ok()) {
+      page.items.push_back(std::move(t).value());
+    } else if (t.status().code() != Code::kNotFound) {
+      return t.status();  // a read error, not a missing tweet
+    }
   }
   if (ids.size() > limit) page.next_cursor = encode_cursor(ids[limit - 1]);
   return page;

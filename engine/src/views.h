@@ -56,7 +56,8 @@ class TweetHydrator {
 };
 
 // Hydrates tweet ids into a page; ids beyond `limit` mean there is a next page.
-Page<Tweet> tweet_page(const storage::Store& store, MDB_txn* txn, const std::vector<uint64_t>& ids,
-                       size_t limit);
+// A tweet gone meanwhile is skipped; a read error fails the page.
+Result<Page<Tweet>> tweet_page(const storage::Store& store, MDB_txn* txn, const std::vector<uint64_t>& ids,
+                               size_t limit);
 
 }  // namespace chirp::engine

@@ -32,14 +32,19 @@ Status WriteContext::append_change(storage::ChangeRecord& change) {
 GroupCommitWriter::GroupCommitWriter(storage::Store& store, unsigned node_id)
     : store_(store), ids_(node_id, 0), next_seq_(1) {
   // Resume ids and sequence numbers after what is on disk.
-  storage::ReadTxn txn(*store_.env);
-  if (txn.status().ok()) {
-    uint64_t last_user = store_.users.last_id(txn.raw());
-    uint64_t last_tweet = store_.tweets.last_id(txn.raw());
+  // A failed read must not restart them at 1 (new ids and sequence numbers
+  // would collide with stored ones): it is kept in start_status().
+  start_status_ = [&]() -> Status {
+    storage::ReadTxn txn(*store_.env);
+    CHIRP_RETURN_IF_ERROR(txn.status());
+    CHIRP_ASSIGN_OR_RETURN(const uint64_t last_user, store_.users.last_id(txn.raw()));
+    CHIRP_ASSIGN_OR_RETURN(const uint64_t last_tweet, store_.tweets.last_id(txn.raw()));
+    CHIRP_ASSIGN_OR_RETURN(const uint64_t last_seq, store_.changes.last_id(txn.raw()));
     ids_ = IdGenerator(node_id, std::max(last_user, last_tweet));
-    committed_seq_ = store_.changes.last_id(txn.raw());
+    committed_seq_ = last_seq;
     next_seq_ = committed_seq_ + 1;
-  }
+    return Status::Ok();
+  }();
   completer_ = std::thread([this] { complete_loop(); });
   thread_ = std::thread([this] { loop(); });
 }

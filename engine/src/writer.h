@@ -72,6 +72,9 @@ class GroupCommitWriter {
   void submit(Op op, Done done);
 
   uint64_t last_committed_seq() const;
+  // Whether the writer could read where ids and the change log stand on disk
+  // when it started; if not, the engine must not open (it would reuse them).
+  const Status& start_status() const { return start_status_; }
   uint64_t wait_for_change(uint64_t after, std::chrono::milliseconds timeout) const;
 
  private:
@@ -90,6 +93,7 @@ class GroupCommitWriter {
   storage::Store& store_;
   IdGenerator ids_;
   uint64_t next_seq_;  // writer thread only
+  Status start_status_;
 
   mutable std::mutex mu_;
   std::condition_variable queue_cv_;      // work arrived or stopping

@@ -29,21 +29,32 @@ Status RecordTable<Record>::del(MDB_txn* txn, uint64_t id, bool* existed) const 
   return storage::del(txn, t_, key_u64(id), existed);
 }
 
+namespace {
+// A lookup's answer as present / absent; any other failure is an error.
+Result<bool> presence(const Status& s) {
+  if (s.ok()) return true;
+  if (s.code() == Code::kNotFound) return false;
+  return s;
+}
+}  // namespace
+
 template <typename Record>
-bool RecordTable<Record>::contains(MDB_txn* txn, uint64_t id) const {
+Result<bool> RecordTable<Record>::contains(MDB_txn* txn, uint64_t id) const {
   std::string_view v;
-  return storage::get(txn, t_, key_u64(id), &v).ok();
+  return presence(storage::get(txn, t_, key_u64(id), &v));
 }
 
 template <typename Record>
-uint64_t RecordTable<Record>::last_id(MDB_txn* txn) const {
+Result<uint64_t> RecordTable<Record>::last_id(MDB_txn* txn) const {
   Cursor c(txn, t_);
-  return c.last() ? read_u64(c.key()) : 0;
+  const uint64_t id = c.last() ? read_u64(c.key()) : 0;
+  CHIRP_RETURN_IF_ERROR(c.status());
+  return id;
 }
 
 template <typename Record>
-std::vector<uint64_t> RecordTable<Record>::ids_desc(MDB_txn* txn, uint64_t before,
-                                                    size_t limit) const {
+Result<std::vector<uint64_t>> RecordTable<Record>::ids_desc(MDB_txn* txn, uint64_t before,
+                                                            size_t limit) const {
   std::vector<uint64_t> out;
   Cursor c(txn, t_);
   bool ok = before == 0 ? c.last() : (c.seek(key_u64(before)) ? c.prev() : c.last());
@@ -52,6 +63,7 @@ std::vector<uint64_t> RecordTable<Record>::ids_desc(MDB_txn* txn, uint64_t befor
     if (before != 0 && id >= before) continue;
     out.push_back(id);
   }
+  CHIRP_RETURN_IF_ERROR(c.status());
   return out;
 }
 
@@ -83,17 +95,17 @@ Status PairIndex::remove(MDB_txn* txn, uint64_t a, uint64_t b, bool* existed) co
   return storage::del(txn, t_, key_u64_u64(a, b), existed);
 }
 
-bool PairIndex::contains(MDB_txn* txn, uint64_t a, uint64_t b) const {
+Result<bool> PairIndex::contains(MDB_txn* txn, uint64_t a, uint64_t b) const {
   std::string_view v;
-  return storage::get(txn, t_, key_u64_u64(a, b), &v).ok();
+  return presence(storage::get(txn, t_, key_u64_u64(a, b), &v));
 }
 
 Status PairIndex::get(MDB_txn* txn, uint64_t a, uint64_t b, std::string_view* value) const {
   return storage::get(txn, t_, key_u64_u64(a, b), value);
 }
 
-std::vector<uint64_t> PairIndex::list_desc(MDB_txn* txn, uint64_t a, uint64_t before_b,
-                                           size_t limit) const {
+Result<std::vector<uint64_t>> PairIndex::list_desc(MDB_txn* txn, uint64_t a, uint64_t before_b,
+                                                   size_t limit) const {
   std::vector<uint64_t> out;
   const std::string prefix = key_u64(a);
   Cursor c(txn, t_);
@@ -106,11 +118,12 @@ std::vector<uint64_t> PairIndex::list_desc(MDB_txn* txn, uint64_t a, uint64_t be
     if (before_b != 0 && b >= before_b) continue;
     out.push_back(b);
   }
+  CHIRP_RETURN_IF_ERROR(c.status());
   return out;
 }
 
-std::vector<uint64_t> PairIndex::list_asc(MDB_txn* txn, uint64_t a, uint64_t after_b,
-                                          size_t limit) const {
+Result<std::vector<uint64_t>> PairIndex::list_asc(MDB_txn* txn, uint64_t a, uint64_t after_b,
+                                                  size_t limit) const {
   std::vector<uint64_t> out;
   const std::string prefix = key_u64(a);
   Cursor c(txn, t_);
@@ -122,6 +135,7 @@ std::vector<uint64_t> PairIndex::list_asc(MDB_txn* txn, uint64_t a, uint64_t aft
     if (b <= after_b && after_b != 0) continue;
     out.push_back(b);
   }
+  CHIRP_RETURN_IF_ERROR(c.status());
   return out;
 }
 
@@ -201,6 +215,31 @@ Status SessionTable::remove_all_of_user(MDB_txn* txn, uint64_t user_id,
     CHIRP_RETURN_IF_ERROR(storage::del(txn, by_user_, key_u64_bytes(user_id, h)));
   }
   return Status::Ok();
+}
+
+Result<SessionTable::SweepStep> SessionTable::sweep_expired(MDB_txn* txn, std::string_view from,
+                                                            int64_t now_ms, size_t max_scan) const {
+  SweepStep step;
+  // Collect first, then delete: no cursor is moved over keys being removed.
+  std::vector<std::pair<std::string, uint64_t>> expired;  // (hash, user id)
+  {
+    Cursor c(txn, by_hash_);
+    bool ok = from.empty() ? c.first() : c.seek(from);
+    for (; ok && step.scanned < max_scan; ok = c.next()) {
+      ++step.scanned;
+      SessionRecord r;
+      CHIRP_RETURN_IF_ERROR(decode(c.value(), &r));
+      if (r.expires_at_ms <= now_ms) expired.emplace_back(std::string(c.key()), r.user_id);
+    }
+    CHIRP_RETURN_IF_ERROR(c.status());
+    if (ok) step.next = std::string(c.key());  // the first key not looked at
+  }
+  for (const auto& [hash, user_id] : expired) {
+    CHIRP_RETURN_IF_ERROR(storage::del(txn, by_hash_, hash));
+    CHIRP_RETURN_IF_ERROR(storage::del(txn, by_user_, key_u64_bytes(user_id, hash)));
+  }
+  step.removed = expired.size();
+  return step;
 }
 
 // ---- IdempotencyTable ------------------------------------------------------

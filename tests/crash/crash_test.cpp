@@ -113,15 +113,15 @@ TEST_CASE("every acknowledged write survives kill -9", "[crash]") {
     storage::ReadTxn txn(*s.env);
     for (uint64_t id : acked_tweets) {
       INFO("round " << round << " tweet " << id);
-      REQUIRE(s.tweets.contains(txn.raw(), id));
+      REQUIRE(s.tweets.contains(txn.raw(), id).value());
     }
     for (auto [user, tweet] : acked_likes) {
       INFO("round " << round << " like " << user << " " << tweet);
-      REQUIRE(s.likes.contains(txn.raw(), tweet, user));
+      REQUIRE(s.likes.contains(txn.raw(), tweet, user).value());
     }
     checked_writes = acked_tweets.size() + acked_likes.size();
     // The log is gapless: 1..N, with N entries.
-    const uint64_t last = s.changes.last_id(txn.raw());
+    const uint64_t last = s.changes.last_id(txn.raw()).value();
     REQUIRE(s.changes.count(txn.raw()) == last);
     uint64_t expect = 1;
     REQUIRE(s.changes.scan_asc(txn.raw(), 0, [&](uint64_t seq, const storage::ChangeRecord& c) {
@@ -133,7 +133,7 @@ TEST_CASE("every acknowledged write survives kill -9", "[crash]") {
     // Counters agree with the rows they count.
     uint64_t counted = 0;
     REQUIRE(s.users.scan_asc(txn.raw(), 0, [&](uint64_t id, const storage::UserRecord& u) {
-      CHECK(u.tweet_count == s.user_tweets.list_asc(txn.raw(), id, 0, SIZE_MAX).size());
+      CHECK(u.tweet_count == s.user_tweets.list_asc(txn.raw(), id, 0, SIZE_MAX).value().size());
       counted += u.tweet_count;
       return true;
     }).ok());

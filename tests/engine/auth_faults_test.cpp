@@ -205,8 +205,9 @@ TEST_CASE("auth: missing accounts, failed lookups and a hasher that refuses", "[
     CHECK(f->delete_account(alice, "password123").code() == Code::kInternal);
     faults::arm(Call::kGet, EIO);
     CHECK(f->get_user(alice).status().code() == Code::kInternal);
-    faults::arm(Call::kGet, EIO, 1, /*skip=*/1);  // the record after the name
-    CHECK(f->find_user("alice").status().code() == Code::kNotFound);
+    faults::arm(Call::kGet, EIO, 1, /*skip=*/1);  // the record after the name: an error, not absent
+    CHECK(f->find_user("alice").status().code() == Code::kInternal);
+    CHECK(f->find_user("alice").ok());
     // The account vanishes between the password check and the write.
     faults::arm(Call::kGet, MDB_NOTFOUND, 1, /*skip=*/1);
     CHECK(f->change_password(*p, "password123", "new-password-1").code() == Code::kNotFound);

@@ -56,7 +56,7 @@ TEST_CASE("writer: failing operations in a group roll back alone", "[writer][gro
   storage::ReadTxn txn(*st.env);
   REQUIRE(txn.status().ok());
   for (const auto& list : outcomes)
-    for (auto [key, ok] : list) CHECK(st.following.contains(txn.raw(), key, key) == ok);
+    for (auto [key, ok] : list) CHECK(st.following.contains(txn.raw(), key, key).value() == ok);
   // The log holds exactly the successful operations, numbered 1..n with no gap.
   uint64_t expected = 1;
   REQUIRE(st.changes

@@ -90,12 +90,12 @@ TEST_CASE("each failing LMDB call becomes the right Status", "[faults]") {
     faults::arm(Call::kPut, MDB_KEYEXIST);
     CHECK(s->usernames.insert_new(txn.raw(), "carol", 3).code() == Code::kConflict);
   }
-  SECTION("get: MDB_CORRUPTED is Internal, never NotFound; contains() says no") {
+  SECTION("get: MDB_CORRUPTED is Internal, never NotFound; contains() too") {
     ReadTxn txn(*s->env);
     faults::arm(Call::kGet, MDB_CORRUPTED, 3);
     UserRecord u;
     CHECK(s->users.get(txn.raw(), 1, &u).code() == Code::kInternal);
-    CHECK_FALSE(s->users.contains(txn.raw(), 1));
+    CHECK(s->users.contains(txn.raw(), 1).status().code() == Code::kInternal);
     uint64_t id = 0;
     CHECK(s->usernames.get(txn.raw(), "user1", &id).code() == Code::kInternal);
     CHECK(s->users.get(txn.raw(), 1, &u).ok());  // cleared after three
@@ -120,7 +120,8 @@ TEST_CASE("each failing LMDB call becomes the right Status", "[faults]") {
   SECTION("cursors: a failing open or step ends the scan with its error") {
     ReadTxn txn(*s->env);
     faults::arm(Call::kCursorOpen, EIO);
-    CHECK(s->users.last_id(txn.raw()) == 0);
+    CHECK(s->users.last_id(txn.raw()).status().code() == Code::kInternal);  // not "empty"
+    CHECK(s->users.last_id(txn.raw()).value() == 1);
     faults::arm(Call::kCursorGet, EIO);
     Status scan = s->users.scan_asc(txn.raw(), 0, [](uint64_t, const UserRecord&) { return true; });
     CHECK(scan.code() == Code::kInternal);
@@ -130,12 +131,18 @@ TEST_CASE("each failing LMDB call becomes the right Status", "[faults]") {
         s->users.scan_asc(txn.raw(), 0, [&](uint64_t, const UserRecord&) { return ++seen, true; });
     CHECK(scan.code() == Code::kInternal);
     CHECK(seen == 1);
-    faults::arm(Call::kCursorGet, EIO, -1);  // lists have no status: a failing cursor lists nothing
-    CHECK(s->user_tweets.list_desc(txn.raw(), 1, 0, 10).empty());
-    CHECK(s->user_tweets.list_asc(txn.raw(), 1, 0, 10).empty());
-    CHECK(s->users.ids_desc(txn.raw(), 0, 10).empty());
+    faults::arm(Call::kCursorGet, EIO, -1);  // a failing cursor fails the list, never an empty one
+    CHECK(s->user_tweets.list_desc(txn.raw(), 1, 0, 10).status().code() == Code::kInternal);
+    CHECK(s->user_tweets.list_asc(txn.raw(), 1, 0, 10).status().code() == Code::kInternal);
+    CHECK(s->users.ids_desc(txn.raw(), 0, 10).status().code() == Code::kInternal);
     faults::clear(Call::kCursorGet);
-    CHECK(s->user_tweets.list_desc(txn.raw(), 1, 0, 10).size() == 1);
+    // A step failing after the first entry: not a shorter list either.
+    REQUIRE(s->user_tweets.list_asc(txn.raw(), 1, 0, 10).value().size() == 1);
+    faults::arm(Call::kCursorGet, EIO, 1, /*skip=*/1);
+    CHECK(s->user_tweets.list_asc(txn.raw(), 1, 0, 10).status().code() == Code::kInternal);
+    faults::arm(Call::kCursorOpen, MDB_CORRUPTED);
+    CHECK(s->user_tweets.list_desc(txn.raw(), 1, 0, 10).status().code() == Code::kInternal);
+    CHECK(s->user_tweets.list_desc(txn.raw(), 1, 0, 10).value().size() == 1);
   }
   SECTION("relations: remove_all stops at the first failure") {
     WriteTxn txn(*s->env);
@@ -150,7 +157,7 @@ TEST_CASE("each failing LMDB call becomes the right Status", "[faults]") {
     });
     CHECK(st.message() == "callback refused");
     CHECK(called == 1);
-    CHECK(s->user_tweets.contains(txn.raw(), 1, 10));  // nothing removed
+    CHECK(s->user_tweets.contains(txn.raw(), 1, 10).value());  // nothing removed
   }
   SECTION("copies: a failing mdb_env_copy2 is an error, not a half backup") {
     faults::arm(Call::kCopy, ENOSPC);
@@ -215,8 +222,8 @@ TEST_CASE("a failed nested commit undoes only the child", "[faults]") {
   CHECK(refused.commit().code() == Code::kInternal);  // commit reports why it never began
   REQUIRE(parent.commit().ok());
   ReadTxn r(*s->env);
-  CHECK(s->users.contains(r.raw(), 1));
-  CHECK_FALSE(s->users.contains(r.raw(), 2));
+  CHECK(s->users.contains(r.raw(), 1).value());
+  CHECK_FALSE(s->users.contains(r.raw(), 2).value());
 }
 
 TEST_CASE("a write transaction that cannot begin marks write health until a commit works",

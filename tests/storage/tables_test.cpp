@@ -28,17 +28,17 @@ TEST_CASE("PairIndex lists pairs in both directions with bounds", "[tables]") {
   REQUIRE(idx.add(txn.raw(), 8, 1).ok());
   MDB_txn* t = txn.raw();
 
-  CHECK(idx.list_desc(t, 7, 0, 10) == std::vector<uint64_t>{40, 30, 20, 10});
-  CHECK(idx.list_desc(t, 7, 30, 10) == std::vector<uint64_t>{20, 10});
-  CHECK(idx.list_desc(t, 7, 0, 2) == std::vector<uint64_t>{40, 30});
-  CHECK(idx.list_desc(t, 7, 10, 10).empty());  // cursor past the end
-  CHECK(idx.list_asc(t, 7, 0, 10) == std::vector<uint64_t>{10, 20, 30, 40});
-  CHECK(idx.list_asc(t, 7, 20, 10) == std::vector<uint64_t>{30, 40});
-  CHECK(idx.list_asc(t, 7, 40, 10).empty());
-  CHECK(idx.list_desc(t, 5, 0, 10).empty());
-  CHECK(idx.list_desc(t, 9, 0, 10).empty());  // nothing after the last prefix
-  CHECK(idx.contains(t, 7, 20));
-  CHECK_FALSE(idx.contains(t, 7, 21));
+  CHECK(idx.list_desc(t, 7, 0, 10).value() == std::vector<uint64_t>{40, 30, 20, 10});
+  CHECK(idx.list_desc(t, 7, 30, 10).value() == std::vector<uint64_t>{20, 10});
+  CHECK(idx.list_desc(t, 7, 0, 2).value() == std::vector<uint64_t>{40, 30});
+  CHECK(idx.list_desc(t, 7, 10, 10).value().empty());  // cursor past the end
+  CHECK(idx.list_asc(t, 7, 0, 10).value() == std::vector<uint64_t>{10, 20, 30, 40});
+  CHECK(idx.list_asc(t, 7, 20, 10).value() == std::vector<uint64_t>{30, 40});
+  CHECK(idx.list_asc(t, 7, 40, 10).value().empty());
+  CHECK(idx.list_desc(t, 5, 0, 10).value().empty());
+  CHECK(idx.list_desc(t, 9, 0, 10).value().empty());  // nothing after the last prefix
+  CHECK(idx.contains(t, 7, 20).value());
+  CHECK_FALSE(idx.contains(t, 7, 21).value());
 
   bool existed = false;
   REQUIRE(idx.remove(t, 7, 20, &existed).ok());
@@ -52,9 +52,9 @@ TEST_CASE("PairIndex lists pairs in both directions with bounds", "[tables]") {
     return Status::Ok();
   }).ok());
   CHECK(seen == std::vector<uint64_t>{10, 30, 40});
-  CHECK(idx.list_asc(t, 7, 0, 10).empty());
-  CHECK(idx.contains(t, 6, 99));
-  CHECK(idx.contains(t, 8, 1));
+  CHECK(idx.list_asc(t, 7, 0, 10).value().empty());
+  CHECK(idx.contains(t, 6, 99).value());
+  CHECK(idx.contains(t, 8, 1).value());
 }
 
 TEST_CASE("RecordTable keeps records by id and lists newest first", "[tables]") {
@@ -69,10 +69,10 @@ TEST_CASE("RecordTable keeps records by id and lists newest first", "[tables]") 
   }
   TweetRecord dup;
   CHECK(f.store->tweets.insert_new(t, 5, dup).code() == Code::kConflict);
-  CHECK(f.store->tweets.ids_desc(t, 0, 10) == std::vector<uint64_t>{9, 5, 3, 1});
-  CHECK(f.store->tweets.ids_desc(t, 5, 10) == std::vector<uint64_t>{3, 1});
-  CHECK(f.store->tweets.ids_desc(t, 100, 2) == std::vector<uint64_t>{9, 5});
-  CHECK(f.store->tweets.last_id(t) == 9);
+  CHECK(f.store->tweets.ids_desc(t, 0, 10).value() == std::vector<uint64_t>{9, 5, 3, 1});
+  CHECK(f.store->tweets.ids_desc(t, 5, 10).value() == std::vector<uint64_t>{3, 1});
+  CHECK(f.store->tweets.ids_desc(t, 100, 2).value() == std::vector<uint64_t>{9, 5});
+  CHECK(f.store->tweets.last_id(t).value() == 9);
   TweetRecord r;
   REQUIRE(f.store->tweets.get(t, 3, &r).ok());
   CHECK(r.text == "tweet 3");
@@ -126,4 +126,55 @@ TEST_CASE("the schema version is recorded and checked", "[tables]") {
   auto again = Store::open({dir.path()});
   CHECK(again.status().code() == Code::kInternal);
   CHECK_THAT(again.status().message(), Catch::Contains("newer"));
+}
+
+TEST_CASE("SessionTable::sweep_expired removes expired sessions in bounded steps", "[tables]") {
+  Fixture f;
+  const SessionTable& sessions = f.store->sessions;
+  WriteTxn txn(*f.store->env);
+  MDB_txn* t = txn.raw();
+  // 50 sessions of 5 users; every third one expired at time 1000.
+  std::vector<std::string> live, expired;
+  for (int i = 0; i < 50; ++i) {
+    std::string hash(32, '\0');
+    hash[0] = static_cast<char>(i * 5);  // spread over the key space
+    hash[31] = static_cast<char>(i);
+    const bool gone = i % 3 == 0;
+    SessionRecord r{static_cast<uint64_t>(1 + i % 5), 0, gone ? 1000 : 5000};
+    REQUIRE(sessions.put(t, hash, r).ok());
+    (gone ? expired : live).push_back(hash);
+  }
+  REQUIRE(sessions.count(t) == 50);
+  REQUIRE(sessions.count_by_user(t) == 50);
+
+  std::string from;
+  size_t steps = 0, removed = 0, scanned = 0;
+  do {
+    auto step = sessions.sweep_expired(t, from, /*now_ms=*/1000, /*max_scan=*/8);
+    REQUIRE(step.ok());
+    CHECK(step->scanned <= 8);
+    scanned += step->scanned;
+    removed += step->removed;
+    from = step->next;
+    ++steps;
+    REQUIRE(steps < 100);
+  } while (!from.empty());
+  CHECK(steps == 7);  // 50 sessions, 8 per step
+  CHECK(scanned == 50);
+  CHECK(removed == expired.size());
+  CHECK(sessions.count(t) == live.size());
+  CHECK(sessions.count_by_user(t) == live.size());  // the by-user index agrees
+  SessionRecord r;
+  for (const std::string& h : expired) CHECK(sessions.get(t, h, &r).code() == Code::kNotFound);
+  for (const std::string& h : live) CHECK(sessions.get(t, h, &r).ok());
+  // Nothing left to remove at that time; everything later.
+  auto again = sessions.sweep_expired(t, "", 1000, 1000);
+  REQUIRE(again.ok());
+  CHECK(again->removed == 0);
+  CHECK(again->next.empty());
+  auto later = sessions.sweep_expired(t, "", 5000, 1000);
+  REQUIRE(later.ok());
+  CHECK(later->removed == live.size());
+  CHECK(sessions.count(t) == 0);
+  CHECK(sessions.count_by_user(t) == 0);
 }

@@ -84,3 +84,14 @@ class [[nodiscard]] Result {
     ::chirp::Status chirp_status_ = (expr);   \
     if (!chirp_status_.ok()) return chirp_status_; \
   } while (0)
+
+// Unwraps a Result into `lhs` or returns its error:
+//   CHIRP_ASSIGN_OR_RETURN(std::vector<uint64_t> ids, index.list_asc(txn, a, 0, 10));
+#define CHIRP_ASSIGN_OR_RETURN(lhs, expr) \
+  CHIRP_ASSIGN_OR_RETURN_IMPL_(CHIRP_CONCAT_(chirp_result_, __LINE__), lhs, expr)
+#define CHIRP_CONCAT_INNER_(a, b) a##b
+#define CHIRP_CONCAT_(a, b) CHIRP_CONCAT_INNER_(a, b)
+#define CHIRP_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
+  auto tmp = (expr);                                 \
+  if (!tmp.ok()) return tmp.status();                \
+  lhs = std::move(tmp).value()

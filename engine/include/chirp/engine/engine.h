@@ -16,12 +16,15 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "chirp/engine/data_dir_lock.h"
@@ -82,6 +85,18 @@ class Engine {
   Result<User> find_user(std::string_view username) const;  // case-insensitive
   Result<User> update_profile(uint64_t user_id, const std::optional<std::string>& display_name,
                               const std::optional<std::string>& bio);
+  // Removes expired sessions (with their by-user index entries) in at most
+  // `max_batches` write transactions of at most EngineOptions::session_sweep_batch
+  // sessions looked at each, resuming where the previous call stopped (in
+  // token-hash order; after the last session it starts over). The background
+  // sweep (EngineOptions::session_sweep_interval_ms) calls it; one at a time.
+  struct SweepStats {
+    size_t batches = 0;  // write transactions
+    size_t scanned = 0;  // sessions looked at
+    size_t removed = 0;  // expired sessions removed
+    bool pass_done = false;  // reached the end of the table (the next call starts over)
+  };
+  Result<SweepStats> sweep_expired_sessions(size_t max_batches);
 
   // ---- follows ----
   Status follow(uint64_t follower_id, std::string_view username);
@@ -220,6 +235,14 @@ class Engine {
   std::unique_ptr<SearchFeeder> feeder_;
   mutable std::atomic<int64_t> last_probe_ms_{0};  // health(): the last write probe
   Status start_search();
+  // The expired-session sweep: one at a time (sweep_mu_), resuming at sweep_from_.
+  std::mutex sweep_mu_;
+  std::string sweep_from_;  // guarded by sweep_mu_
+  std::mutex sweeper_mu_;
+  std::condition_variable sweeper_cv_;
+  bool sweeper_stop_ = false;  // guarded by sweeper_mu_
+  std::thread sweeper_;
+  void sweeper_loop();
 };
 
 // Username and text rules, shared by the engine and its callers.

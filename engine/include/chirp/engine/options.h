@@ -3,6 +3,7 @@
 
 #include <sodium.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -23,6 +24,14 @@ struct EngineOptions {
   size_t pwhash_memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
   unsigned max_concurrent_hashes = 2;
   int64_t session_ttl_ms = 30LL * 24 * 3600 * 1000;  // 30 days
+  // Expired sessions are removed by a background sweep every interval (0: no
+  // background sweep; Engine::sweep_expired_sessions still works), looking at
+  // no more than `session_sweep_batch` sessions per write transaction and
+  // `session_sweep_batches` transactions per run; the next run resumes where
+  // the last one stopped.
+  int64_t session_sweep_interval_ms = 60 * 1000;
+  size_t session_sweep_batch = 256;
+  size_t session_sweep_batches = 16;
   unsigned node_id = 0;
   // Keep a Xapian search index in DIR/search, fed from the change log.
   bool search = true;
@@ -35,6 +44,9 @@ struct EngineOptions {
     o.pwhash_opslimit = crypto_pwhash_OPSLIMIT_MIN;
     o.pwhash_memlimit = crypto_pwhash_MEMLIMIT_MIN;
     o.map_size = 64ull << 20;
+    // No background writes of its own: tests that arm storage faults would
+    // see the sweep take them. Tests of the sweep turn it on.
+    o.session_sweep_interval_ms = 0;
     return o;
   }
 };

@@ -28,12 +28,13 @@ class RecordTable {
   Status put(MDB_txn* txn, uint64_t id, const Record& r, bool append = false) const;
   Status insert_new(MDB_txn* txn, uint64_t id, const Record& r) const;  // Conflict if present
   Status del(MDB_txn* txn, uint64_t id, bool* existed = nullptr) const;
-  bool contains(MDB_txn* txn, uint64_t id) const;
+  // Whether the id is present; a read error is an error, never "absent".
+  Result<bool> contains(MDB_txn* txn, uint64_t id) const;
   uint64_t count(MDB_txn* txn) const { return entry_count(txn, t_); }
   // The largest id, 0 if empty.
-  uint64_t last_id(MDB_txn* txn) const;
+  Result<uint64_t> last_id(MDB_txn* txn) const;
   // Ids in descending order strictly below `before` (0 = from the newest).
-  std::vector<uint64_t> ids_desc(MDB_txn* txn, uint64_t before, size_t limit) const;
+  Result<std::vector<uint64_t>> ids_desc(MDB_txn* txn, uint64_t before, size_t limit) const;
   // Visits records with id > after in ascending order until `fn` returns false.
   Status scan_asc(MDB_txn* txn, uint64_t after,
                   const std::function<bool(uint64_t, const Record&)>& fn) const;
@@ -51,12 +52,16 @@ class PairIndex {
   explicit PairIndex(Table t) : t_(t) {}
   Status add(MDB_txn* txn, uint64_t a, uint64_t b, std::string_view value = {}) const;
   Status remove(MDB_txn* txn, uint64_t a, uint64_t b, bool* existed = nullptr) const;
-  bool contains(MDB_txn* txn, uint64_t a, uint64_t b) const;
+  // Whether the pair is present; a read error is an error, never "absent".
+  Result<bool> contains(MDB_txn* txn, uint64_t a, uint64_t b) const;
   Status get(MDB_txn* txn, uint64_t a, uint64_t b, std::string_view* value) const;
   // b values for `a`, descending, strictly below `before_b` (0 = from the largest).
-  std::vector<uint64_t> list_desc(MDB_txn* txn, uint64_t a, uint64_t before_b, size_t limit) const;
+  // A read error fails the whole list (never a shorter or empty one).
+  Result<std::vector<uint64_t>> list_desc(MDB_txn* txn, uint64_t a, uint64_t before_b,
+                                          size_t limit) const;
   // b values for `a`, ascending, strictly above `after_b`.
-  std::vector<uint64_t> list_asc(MDB_txn* txn, uint64_t a, uint64_t after_b, size_t limit) const;
+  Result<std::vector<uint64_t>> list_asc(MDB_txn* txn, uint64_t a, uint64_t after_b,
+                                         size_t limit) const;
   // Removes every (a, *) pair, calling `fn(b)` for each first (may be null).
   Status remove_all(MDB_txn* txn, uint64_t a, const std::function<Status(uint64_t)>& fn) const;
   uint64_t count(MDB_txn* txn) const { return entry_count(txn, t_); }
@@ -91,6 +96,18 @@ class SessionTable {
   // Removes every session of `user_id` except `keep_hash` (may be empty).
   Status remove_all_of_user(MDB_txn* txn, uint64_t user_id, std::string_view keep_hash) const;
   uint64_t count(MDB_txn* txn) const { return entry_count(txn, by_hash_); }
+
+  // One bounded step of the expired-session sweep: looks at no more than
+  // `max_scan` sessions in hash order from `from` (a hash, "" = the first) and
+  // removes those with expires_at_ms <= now_ms, with their by-user entries.
+  struct SweepStep {
+    size_t scanned = 0;
+    size_t removed = 0;
+    std::string next;  // where the next step starts; "" = the end was reached
+  };
+  Result<SweepStep> sweep_expired(MDB_txn* txn, std::string_view from, int64_t now_ms,
+                                  size_t max_scan) const;
+  uint64_t count_by_user(MDB_txn* txn) const { return entry_count(txn, by_user_); }
 
  private:
   Table by_hash_;

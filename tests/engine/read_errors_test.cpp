@@ -1,0 +1,194 @@
+// Issue 8, "never the wrong status": a storage read that fails (EIO, a
+// corrupt record, an MDB_* error) is an Internal error (HTTP 500), never
+// "unknown user" / "invalid token" (401), "no such user" (404) or an empty
+// list (200). Only NotFound means absent. Each case also checks that the next
+// call, once the fault clears, works again. Faults: chirp/storage/faults.h.
+#include <catch2/catch.hpp>
+#include <cerrno>
+
+#include "chirp/storage/faults.h"
+#include "chirp/storage/keys.h"
+#include "engine_fixture.h"
+
+using namespace chirp;
+using chirp::storage::faults::Call;
+namespace faults = chirp::storage::faults;
+
+TEST_CASE("login: a failed read of the account is Internal, not bad credentials", "[read_errors]") {
+  faults::Scoped guard;
+  testing::TempDir dir("chirp-read-errors");
+  testing::EngineFixture f(testing::options_without_search(dir.path()));
+  const uint64_t alice = f.user("alice");
+
+  SECTION("the username index read fails") {
+    for (int rc : {EIO, MDB_CORRUPTED, MDB_PAGE_NOTFOUND}) {
+      CAPTURE(rc);
+      faults::arm(Call::kGet, rc);
+      auto l = f->login("alice", "password123");
+      REQUIRE_FALSE(l.ok());
+      CHECK(l.status().code() == Code::kInternal);
+      CHECK(faults::fired(Call::kGet) == 1);
+      CHECK(f->login("alice", "password123").ok());  // the fault cleared: works again
+    }
+  }
+  SECTION("the user record read fails") {
+    faults::arm(Call::kGet, EIO, 1, /*skip=*/1);
+    CHECK(f->login("alice", "password123").status().code() == Code::kInternal);
+    CHECK(f->login("alice", "password123").ok());
+  }
+  SECTION("a corrupt user record") {
+    {
+      storage::WriteTxn txn(*f->store().env);
+      REQUIRE(txn.status().ok());
+      REQUIRE(storage::put(txn.raw(), f->store().users.table(), storage::key_u64(alice), "garbage").ok());
+      REQUIRE(txn.commit().ok());
+    }
+    CHECK(f->login("alice", "password123").status().code() == Code::kInternal);
+    CHECK(f->find_user("alice").status().code() == Code::kInternal);
+    CHECK(f->get_user(alice).status().code() == Code::kInternal);
+  }
+  SECTION("absent is still bad credentials") {
+    faults::arm(Call::kGet, MDB_NOTFOUND);
+    CHECK(f->login("alice", "password123").status().code() == Code::kUnauthorized);
+    CHECK(f->login("nobody", "password123").status().code() == Code::kUnauthorized);
+    CHECK(f->login("alice", "wrong-password").status().code() == Code::kUnauthorized);
+    CHECK(f->login(std::string(65, 'a'), "password123").status().code() == Code::kUnauthorized);
+    CHECK(f->login("alice", "password123").ok());
+  }
+}
+
+TEST_CASE("authenticate: a failed session read is Internal, not an invalid token", "[read_errors]") {
+  faults::Scoped guard;
+  testing::TempDir dir("chirp-read-errors");
+  testing::EngineFixture f(testing::options_without_search(dir.path()));
+  f.user("alice");
+  auto s = f->login("alice", "password123");
+  REQUIRE(s.ok());
+  for (int rc : {EIO, MDB_CORRUPTED, MDB_BAD_TXN}) {
+    CAPTURE(rc);
+    faults::arm(Call::kGet, rc);
+    auto p = f->authenticate(s->token);
+    REQUIRE_FALSE(p.ok());
+    CHECK(p.status().code() == Code::kInternal);
+    CHECK(faults::fired(Call::kGet) == 1);
+    CHECK(f->authenticate(s->token).ok());  // the next call after the fault
+  }
+  faults::arm(Call::kGet, MDB_NOTFOUND);  // absent: a bad token
+  CHECK(f->authenticate(s->token).status().code() == Code::kUnauthorized);
+  CHECK(f->authenticate("not-a-token-anyone-was-given").status().code() == Code::kUnauthorized);
+  CHECK(f->authenticate(s->token).ok());
+}
+
+TEST_CASE("profiles and writes: read errors are Internal, absence is NotFound", "[read_errors]") {
+  faults::Scoped guard;
+  testing::TempDir dir("chirp-read-errors");
+  testing::EngineFixture f(testing::options_without_search(dir.path()));
+  const uint64_t alice = f.user("alice");
+  const uint64_t bob = f.user("bob");
+  const uint64_t tweet = f.post(alice, "hello from alice");
+
+  faults::arm(Call::kGet, EIO);  // the name
+  CHECK(f->find_user("alice").status().code() == Code::kInternal);
+  faults::arm(Call::kGet, EIO, 1, /*skip=*/1);  // the record after the name
+  CHECK(f->find_user("alice").status().code() == Code::kInternal);
+  CHECK(f->find_user("alice").ok());
+  CHECK(f->find_user("nobody").status().code() == Code::kNotFound);
+
+  // Inside writes: the followee's name, an existing follow, a tweet.
+  faults::arm(Call::kGet, EIO, 1, /*skip=*/1);  // load_user(bob) passes, alice's name fails
+  CHECK(f->follow(bob, "alice").code() == Code::kInternal);
+  CHECK_FALSE(f->is_following(bob, alice));
+  CHECK(f->follow(bob, "nobody").code() == Code::kNotFound);
+  faults::arm(Call::kGet, EIO, 1, /*skip=*/3);  // bob, the name, alice: then "already following?"
+  CHECK(f->follow(bob, "alice").code() == Code::kInternal);
+  CHECK_FALSE(f->is_following(bob, alice));
+  REQUIRE(f->follow(bob, "alice").ok());
+  CHECK(f->is_following(bob, alice));
+  faults::arm(Call::kGet, EIO);  // the tweet
+  CHECK(f->unlike(bob, tweet).code() == Code::kInternal);
+  CHECK(f->unlike(bob, tweet + 1).code() == Code::kNotFound);
+  faults::arm(Call::kGet, MDB_CORRUPTED, 1, /*skip=*/2);  // user, tweet, then "liked already?"
+  CHECK(f->like(bob, tweet).code() == Code::kInternal);
+  CHECK_FALSE(f->has_liked(bob, tweet));
+  REQUIRE(f->like(bob, tweet).ok());
+  CHECK(f->has_liked(bob, tweet));
+  CHECK(f->get_tweet(tweet)->like_count == 1);
+}
+
+TEST_CASE("lists: a failed read is Internal, never an empty or shorter page", "[read_errors]") {
+  faults::Scoped guard;
+  testing::TempDir dir("chirp-read-errors");
+  testing::EngineFixture f(testing::options_without_search(dir.path()));
+  const uint64_t alice = f.user("alice");
+  const uint64_t bob = f.user("bob");
+  REQUIRE(f->follow(bob, "alice").ok());
+  const uint64_t t1 = f.post(alice, "first");
+  f.post(alice, "second");
+  auto reply = f->post_tweet(bob, "a reply", t1);
+  REQUIRE(reply.ok());
+
+  struct Case {
+    const char* name;
+    std::function<Status()> call;
+    size_t items;  // when it works
+  };
+  const engine::PageRequest all{};
+  auto status_of = [](const auto& r) { return r.ok() ? Status::Ok() : r.status(); };
+  auto count_of = [](const auto& r) { return r.ok() ? r->items.size() : size_t(0); };
+  std::vector<Case> cases = {
+      {"all tweets", [&] { return status_of(f->all_tweets(all)); }, count_of(f->all_tweets(all))},
+      {"user tweets", [&] { return status_of(f->user_tweets("alice", all)); },
+       count_of(f->user_tweets("alice", all))},
+      {"home", [&] { return status_of(f->home_timeline(bob, all)); }, count_of(f->home_timeline(bob, all))},
+      {"replies", [&] { return status_of(f->replies(t1, all)); }, count_of(f->replies(t1, all))},
+      {"followers", [&] { return status_of(f->followers("alice", all)); },
+       count_of(f->followers("alice", all))},
+      {"following", [&] { return status_of(f->following("bob", all)); },
+       count_of(f->following("bob", all))},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.name);
+    REQUIRE(c.items > 0);
+    // The list's cursor fails to open, then fails on a step.
+    faults::arm(Call::kCursorOpen, EIO);
+    CHECK(c.call().code() == Code::kInternal);
+    faults::arm(Call::kCursorGet, EIO, 1, /*skip=*/1);
+    CHECK(c.call().code() == Code::kInternal);
+    faults::clear_all();
+    CHECK(c.call().ok());
+  }
+  // The ids list works but loading a listed tweet or user fails.
+  faults::arm(Call::kCursorOpen, MDB_CORRUPTED, 1, /*skip=*/1);  // the hydrator's tweet cursor
+  CHECK(f->all_tweets(all).status().code() == Code::kInternal);
+  CHECK(f->all_tweets(all)->items.size() == 3);
+  faults::arm(Call::kGet, EIO, 1, /*skip=*/1);  // the name, then bob's record
+  CHECK(f->followers("alice", all).status().code() == Code::kInternal);
+  CHECK(f->followers("alice", all)->items.size() == 1);
+  // Absent stays NotFound.
+  CHECK(f->user_tweets("nobody", all).status().code() == Code::kNotFound);
+  CHECK(f->home_timeline(alice + bob, all).status().code() == Code::kNotFound);
+  CHECK(f->replies(t1 + 12345, all).status().code() == Code::kNotFound);
+}
+
+TEST_CASE("opening: a failed read of the last ids refuses to open rather than reuse ids",
+          "[read_errors]") {
+  faults::Scoped guard;
+  testing::TempDir dir("chirp-read-errors");
+  uint64_t last_tweet = 0;
+  {
+    testing::EngineFixture f(testing::options_without_search(dir.path()));
+    const uint64_t alice = f.user("alice");
+    last_tweet = f.post(alice, "before the restart");
+  }
+  faults::arm(Call::kCursorOpen, EIO);  // the writer's last-id read
+  auto refused = engine::Engine::open(testing::options_without_search(dir.path()));
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().code() == Code::kInternal);
+  faults::clear_all();
+  testing::EngineFixture f(testing::options_without_search(dir.path()));
+  auto u = f->find_user("alice");
+  REQUIRE(u.ok());
+  const uint64_t next = f.post(u->id, "after the restart");
+  CHECK(next > last_tweet);
+  CHECK(f->last_change_seq() == 3);
+}
