@@ -94,11 +94,14 @@ const TweetHydrator::Author& TweetHydrator::author(uint64_t user_id) {
   if (authors_.empty()) authors_.reserve(4);
   Author& a = authors_.emplace_back(Author{user_id, false, {}, {}});
   std::string_view v;
-  if (lookup(user_cursor_, store_.users.table(), user_id, &v).ok() &&
-      storage::decode(v, &scratch_).ok()) {
+  Status s = lookup(user_cursor_, store_.users.table(), user_id, &v);
+  if (s.ok()) s = storage::decode(v, &scratch_);
+  if (s.ok()) {
     a.found = true;
     a.username = scratch_.username;
     a.display_name = scratch_.display_name;
+  } else if (s.code() != Code::kNotFound && error_.ok()) {
+    error_ = s;  // a read error, not an absent author
   }
   return a;
 }
@@ -148,7 +151,9 @@ Result<Tweet> TweetHydrator::load(uint64_t tweet_id) {
   if (!s.ok()) return s;
   storage::TweetRecord r;
   CHIRP_RETURN_IF_ERROR(storage::decode(v, &r));
-  return hydrate(std::move(r));
+  Tweet t = hydrate(std::move(r));
+  CHIRP_RETURN_IF_ERROR(error_);
+  return t;
 }
 
 Result<Page<Tweet>> tweet_page(const storage::Store& store, MDB_txn* txn, const std::vector<uint64_t>& ids,

@@ -32,8 +32,12 @@ class TweetHydrator {
   TweetHydrator(const storage::Store& store, MDB_txn* txn) : store_(store), txn_(txn) {}
   Tweet hydrate(const storage::TweetRecord& r);
   Tweet hydrate(storage::TweetRecord&& r);  // moves the text and entities out of r
-  // Loads and hydrates; NotFound if the tweet is gone.
+  // Loads and hydrates; NotFound if the tweet is gone. A failed read of the
+  // tweet or of an author it shows (not an absent author: a replica may not
+  // have it yet) is returned as the error.
   Result<Tweet> load(uint64_t tweet_id);
+  // The first failed author read of hydrate() (Ok if none).
+  const Status& status() const { return error_; }
 
  private:
   struct Author {
@@ -53,6 +57,7 @@ class TweetHydrator {
   std::optional<storage::Cursor> user_cursor_;
   std::vector<Author> authors_;
   storage::UserRecord scratch_;
+  Status error_;
 };
 
 // Hydrates tweet ids into a page; ids beyond `limit` mean there is a next page.

@@ -161,6 +161,13 @@ TEST_CASE("lists: a failed read is Internal, never an empty or shorter page", "[
   faults::arm(Call::kCursorOpen, MDB_CORRUPTED, 1, /*skip=*/1);  // the hydrator's tweet cursor
   CHECK(f->all_tweets(all).status().code() == Code::kInternal);
   CHECK(f->all_tweets(all)->items.size() == 3);
+  faults::arm(Call::kCursorOpen, EIO, 1, /*skip=*/2);  // the hydrator's author cursor
+  CHECK(f->all_tweets(all).status().code() == Code::kInternal);
+  faults::arm(Call::kCursorOpen, EIO, 1, /*skip=*/1);  // one tweet: its author's cursor
+  CHECK(f->get_tweet(t1).status().code() == Code::kInternal);
+  faults::arm(Call::kCursorGet, MDB_CORRUPTED, 1, /*skip=*/1);  // the author's seek
+  CHECK(f->get_tweet(t1).status().code() == Code::kInternal);
+  CHECK(f->get_tweet(t1)->username == "alice");
   faults::arm(Call::kGet, EIO, 1, /*skip=*/1);  // the name, then bob's record
   CHECK(f->followers("alice", all).status().code() == Code::kInternal);
   CHECK(f->followers("alice", all)->items.size() == 1);
