@@ -9,6 +9,7 @@
 // line): written on the first run, read instead of the corpus afterwards, so
 // a run under valgrind does not parse the corpus. CHIRP_PROFILE_DUMP=FILE
 // writes each query's hit ids (first round), to diff two binaries' answers.
+// CHIRP_PROFILE_PAGES=N times N pages per query (following next_cursor).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -56,10 +57,13 @@ int main(int argc, char** argv) {
   // CHIRP_PROFILE_DUMP=FILE: the first round's hit ids per query and sort.
   std::unique_ptr<std::ofstream> dump;
   if (const char* f = std::getenv("CHIRP_PROFILE_DUMP")) dump = std::make_unique<std::ofstream>(f);
+  const char* only_sort = std::getenv("CHIRP_PROFILE_SORT");  // recent or relevance: only that sort
+  const int pages = std::getenv("CHIRP_PROFILE_PAGES") ? std::atoi(std::getenv("CHIRP_PROFILE_PAGES")) : 1;
   std::map<std::string, std::map<std::string, std::vector<double>>> took;  // sort -> kind -> ms
   for (int r = 0; r < rounds; ++r)
     for (bool recent : {false, true})
       for (const auto& q : queries) {
+        if (only_sort && std::string(only_sort) != (recent ? "recent" : "relevance")) continue;
         if (!only.empty() && q.kind != only) continue;
         SearchRequest req;
         req.q = q.chirp;
@@ -67,6 +71,11 @@ int main(int argc, char** argv) {
         req.limit = 20;
         auto t = std::chrono::steady_clock::now();
         auto p = (*idx)->search(req);
+        // CHIRP_PROFILE_PAGES=N: follow the cursor to page N (the time is all N pages).
+        for (int page = 1; page < pages && p.ok() && p->next_cursor; ++page) {
+          req.cursor = *p->next_cursor;
+          p = (*idx)->search(req);
+        }
         double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
         if (!p.ok()) std::cerr << q.chirp << ": " << p.status().message() << "\n";
         if (dump && r == 0 && p.ok()) {  // the hits, to compare two binaries' answers

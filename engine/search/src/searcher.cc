@@ -11,6 +11,7 @@
 
 #include "chirp/search/highlight.h"
 #include "date_range_source.h"
+#include "docid_floor_source.h"
 #include "index_impl.h"
 #include "memory_spelling.h"
 #include "recency_source.h"
@@ -301,9 +302,14 @@ Result<SearchPage> SearchIndex::search(const SearchRequest& req) const {
   if (req.sort == SortOrder::kRecent) {
     if (c.present && c.after_order == 0xFFFFFFFFu) return SearchPage{};  // nothing sorts after the last docid
     mem_q = disk_q = q;
-    if (c.present)
-      mem_q = disk_q = Xapian::Query(Xapian::Query::OP_FILTER, q,
-                                     Xapian::Query(Xapian::Query::OP_VALUE_GE, schema::kSlotOrder, schema::be32(c.after_order + 1)));
+    if (c.present) {
+      mem_q = Xapian::Query(Xapian::Query::OP_FILTER, q,
+                            Xapian::Query(Xapian::Query::OP_VALUE_GE, schema::kSlotOrder, schema::be32(c.after_order + 1)));
+      // On disk the order key is the docid: skip to it instead of reading the
+      // order value of every match before it.
+      disk_q = Xapian::Query(Xapian::Query::OP_FILTER, q,
+                             Xapian::Query((new DocidFloorSource(c.after_order + 1))->release()));
+    }
     want = req.limit + 1;
   } else {
     if (!c.present) {

@@ -1,0 +1,104 @@
+// sort=recent pages on disk: the cursor is a docid floor (docid_floor_source.h)
+// instead of an order-value comparison. Pages must still cover every match
+// once, newest first, across the live and out-of-order docid regions, with
+// tweets pending in memory and deletes not yet committed.
+#include <random>
+
+#include "chirp/search/query.h"
+#include "docid_floor_source.h"
+#include "index_fixture.h"
+
+namespace chirp::search::testing {
+namespace {
+
+constexpr int64_t kHour = 3'600'000;
+
+std::vector<uint64_t> pages(IndexFixture& fx, const std::string& q, int limit) {
+  std::vector<uint64_t> out;
+  std::string cursor;
+  for (int n = 0; n < 10000; ++n) {
+    auto p = fx.page(q, SortOrder::kRecent, limit, cursor);
+    for (const auto& h : p.hits) out.push_back(h.tweet.id);
+    if (!p.next_cursor) break;
+    cursor = *p.next_cursor;
+  }
+  return out;
+}
+
+TEST_CASE("recent cursor: pages across docid regions, memory and deletes", "[search][cursor]") {
+  IndexFixture fx;
+  const int64_t t0 = *parse_day("2026-05-01");
+  std::set<uint64_t> alpha, beta;
+  auto add = [&](int i) {
+    std::string text = std::string(i % 3 == 0 ? "beta " : "") + "alpha n" + std::to_string(i);
+    uint64_t id = fx.add(tweet(t0 + i * kHour, static_cast<uint64_t>(i), 1, "u", text));
+    alpha.insert(id);
+    if (i % 3 == 0) beta.insert(id);
+    return id;
+  };
+  for (int i = 150; i < 300; ++i) add(i);  // live, oldest first
+  std::vector<int> older(150);
+  for (int i = 0; i < 150; ++i) older[i] = i;
+  std::shuffle(older.begin(), older.end(), std::mt19937(3));
+  for (int i : older) add(i);  // older than the newest: the out-of-order region
+  REQUIRE(fx.index->flush().ok());
+
+  auto check = [&](const char* where) {
+    INFO(where);
+    for (int limit : {1, 7, 100}) {
+      INFO("limit " << limit);
+      auto got = pages(fx, "alpha", limit);
+      CHECK(got.size() == alpha.size());
+      CHECK(std::set<uint64_t>(got.begin(), got.end()) == alpha);
+      // Newest first among live tweets (those from hour 150 on were posted in order).
+      const uint64_t live_from = tweet(t0 + 150 * kHour, 0, 1, "u", "").id;
+      for (size_t i = 1; i < got.size(); ++i)
+        if (got[i - 1] >= live_from && got[i] >= live_from) CHECK(got[i - 1] > got[i]);
+      auto b = pages(fx, "beta", limit);
+      CHECK(std::set<uint64_t>(b.begin(), b.end()) == beta);
+      CHECK(b.size() == beta.size());
+    }
+  };
+  check("disk");
+  for (int i = 300; i < 320; ++i) add(i);  // pending in memory, newest
+  for (int i = 5; i < 300; i += 17) {
+    uint64_t id = tweet(t0 + i * kHour, static_cast<uint64_t>(i), 1, "u", "").id;
+    fx.del(id);
+    alpha.erase(id);
+    beta.erase(id);
+  }
+  check("disk + memory, deletes pending");
+  REQUIRE(fx.index->flush().ok());
+  check("disk after commit");
+}
+
+TEST_CASE("docid floor source: every document at or above the floor", "[search][cursor]") {
+  IndexFixture fx;
+  const int64_t t0 = *parse_day("2026-05-01");
+  for (int i = 0; i < 40; ++i) fx.add(tweet(t0 + i * kHour, 1, 1, "u", "word"));
+  fx.del(tweet(t0 + 10 * kHour, 1, 1, "u", "").id);
+  REQUIRE(fx.index->flush().ok());
+  Xapian::Database db(fx.tmp.sub("search"));
+  std::vector<Xapian::docid> all;
+  for (auto it = db.postlist_begin(""); it != db.postlist_end(""); ++it) all.push_back(*it);
+  REQUIRE(all.size() == 39);
+  for (size_t k : {size_t{0}, size_t{5}, size_t{20}, size_t{38}}) {
+    DocidFloorSource s(all[k]);
+    s.init(db);
+    std::vector<Xapian::docid> got;
+    for (s.next(0); !s.at_end(); s.next(0)) got.push_back(s.get_docid());
+    CHECK(got == std::vector<Xapian::docid>(all.begin() + static_cast<long>(k), all.end()));
+    // check() below the floor moves to the first document at it.
+    DocidFloorSource c(all[k]);
+    c.init(db);
+    CHECK(c.check(all[0], 0));
+    CHECK(c.get_docid() == all[k]);
+  }
+  DocidFloorSource past(all.back() + 1);
+  past.init(db);
+  past.next(0);
+  CHECK(past.at_end());
+}
+
+}  // namespace
+}  // namespace chirp::search::testing
