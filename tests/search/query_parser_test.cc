@@ -141,13 +141,15 @@ TEST_CASE("parser: hostile inputs never crash", "[search][parser]") {
 TEST_CASE("parser: weighted tells operator-only queries apart", "[search][parser]") {
   // Operator-only queries are ranked by the recency boost alone (searcher.cc):
   // any term BM25 weighs must set `weighted`.
-  for (const char* q : {"word", "\"two words\"", "pre*", "#tag", "@someone", "$CASH", "-word", "-from:alice",
+  for (const char* q : {"word", "\"two words\"", "pre*", "#tag word", "@someone pre*", "-word", "-from:alice", "-#tag",
                         "from:alice word", "from:alice OR word", "(word) from:alice"}) {
     auto p = parse_query(q);
     REQUIRE(p.ok());
     CHECK(p->weighted);
   }
+  // #tag @user $TAG are boolean terms (wdf 0): BM25 weighs them 0 as well.
   for (const char* q : {"from:alice", "to:bob since:2026-01-01", "has:links is:reply", "(from:alice OR from:bob)",
+                        "#tag", "@someone", "$CASH", "#tag from:alice", "#a OR @b",
                         "until:2026-02-01"}) {
     auto p = parse_query(q);
     INFO(q);

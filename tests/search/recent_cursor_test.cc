@@ -2,6 +2,7 @@
 // instead of an order-value comparison. Pages must still cover every match
 // once, newest first, across the live and out-of-order docid regions, with
 // tweets pending in memory and deletes not yet committed.
+#include <chrono>
 #include <random>
 
 #include "chirp/search/query.h"
@@ -98,6 +99,45 @@ TEST_CASE("docid floor source: every document at or above the floor", "[search][
   past.init(db);
   past.next(0);
   CHECK(past.at_end());
+}
+
+// #tag @user $TAG weigh 0 under BM25 (boolean terms): a query of those alone
+// ranks by the recency boost, newest first, like sort=recent, on every page.
+TEST_CASE("entity-only relevance queries rank newest first", "[search][cursor]") {
+  IndexFixture fx;
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  std::set<uint64_t> tagged;
+  for (int i = 0; i < 90; ++i) {  // from 45 days ago to now: some boosted, some past the cut
+    std::string text = std::string(i % 2 ? "#news " : "") + "@bob story " + std::to_string(i);
+    uint64_t id = fx.add(tweet(now - (90 - i) * 12 * kHour, 1, 1, "u", text));
+    if (i % 2) tagged.insert(id);
+  }
+  auto check = [&](const char* where) {
+    INFO(where);
+    for (const char* q : {"#news", "@bob", "#news @bob"}) {
+      INFO(q);
+      std::vector<uint64_t> recent = pages(fx, q, 7);
+      std::vector<uint64_t> relevance;
+      std::string cursor;
+      double last = 1e9;
+      for (int n = 0; n < 100; ++n) {
+        auto p = fx.page(q, SortOrder::kRelevance, 7, cursor);
+        for (const auto& h : p.hits) {
+          relevance.push_back(h.tweet.id);
+          CHECK(h.score <= last);
+          last = h.score;
+        }
+        if (!p.next_cursor) break;
+        cursor = *p.next_cursor;
+      }
+      CHECK(relevance == recent);
+      if (std::string(q) == "#news") CHECK(std::set<uint64_t>(recent.begin(), recent.end()) == tagged);
+    }
+  };
+  check("memory");
+  REQUIRE(fx.index->flush().ok());
+  check("disk");
 }
 
 }  // namespace

@@ -168,7 +168,9 @@ class Parser {
       date_.reset();
       if (q.empty()) continue;  // e.g. a token of punctuation only
       any = true;
-      if (!is_filter && t.kind != Tok::kLParen) out_.weighted = true;
+      // #tag @user $TAG are boolean terms (wdf 0): BM25 gives them 0, like operators.
+      if (!is_filter && !entity_ && t.kind != Tok::kLParen) out_.weighted = true;
+      entity_ = false;
       if (neg) g.excluded.push_back(q);
       else if (is_filter) g.filters.push_back(q);
       else g.scoring.push_back(q);
@@ -211,6 +213,7 @@ class Parser {
       const char* prefix = raw[0] == '#' ? schema::kHashtag : raw[0] == '@' ? schema::kMention : schema::kCashtag;
       if (!neg) (raw[0] == '#' ? out_.highlight.hashtags : raw[0] == '@' ? out_.highlight.mentions : out_.highlight.cashtags).insert(v);
       *out = Xapian::Query(prefix + v);
+      entity_ = true;
       return Status::Ok();
     }
     size_t colon = raw.find(':');
@@ -298,6 +301,7 @@ class Parser {
     int64_t ms;
   };
   std::optional<DateBound> date_;  // set by op() for since:/until:, taken by and_expr()
+  bool entity_ = false;            // set by word() for #tag @user $TAG, taken by and_expr()
 
   std::vector<Token> toks_;
   size_t pos_ = 0;

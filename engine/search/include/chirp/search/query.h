@@ -46,9 +46,10 @@ struct ParsedQuery {
   HighlightTerms highlight;
   std::vector<std::string> spell_words;  // plain words, for "did you mean"
   bool has_free_text = false;            // words, phrases or prefixes (hashtags are not free text)
-  // Any term that BM25 weighs (words, phrases, prefixes, #tags, @mentions,
-  // $tags, even negated ones: conservative). False for operators only
-  // (from:, to:, since:, until:, has:, is:): every match then weighs 0.
+  // Any term that BM25 weighs (words, phrases, prefixes, even negated ones:
+  // conservative). False for operators and #tags, @mentions, $tags only
+  // (from:, to:, since:, until:, has:, is:, and the entity terms, which are
+  // boolean: wdf 0): every match then weighs 0.
   bool weighted = false;
 };
 
