@@ -3,10 +3,12 @@
 // once, newest first, across the live and out-of-order docid regions, with
 // tweets pending in memory and deletes not yet committed.
 #include <chrono>
+#include <map>
 #include <random>
 
 #include "chirp/search/query.h"
 #include "docid_floor_source.h"
+#include "id_ceiling_source.h"
 #include "index_fixture.h"
 
 namespace chirp::search::testing {
@@ -138,6 +140,83 @@ TEST_CASE("entity-only relevance queries rank newest first", "[search][cursor]")
   check("memory");
   REQUIRE(fx.index->flush().ok());
   check("disk");
+}
+
+// Later relevance pages bound the tweet id by a docid boundary on disk
+// (id_ceiling_source.h): tweets committed after the first page never show up,
+// every earlier match shows up once, across live and out-of-order docids.
+TEST_CASE("relevance pages: the snapshot bound across docid regions", "[search][cursor]") {
+  IndexFixture fx;
+  const int64_t t0 = *parse_day("2026-02-01");
+  std::set<uint64_t> before;
+  auto add = [&](int i, const std::string& text) {
+    return fx.add(tweet(t0 + i * kHour, static_cast<uint64_t>(i), 1, "u", text + " n" + std::to_string(i)));
+  };
+  for (int i = 100; i < 200; ++i) before.insert(add(i, i % 4 ? "alpha" : "alpha alpha"));  // live
+  std::vector<int> older(100);
+  for (int i = 0; i < 100; ++i) older[i] = i;
+  std::shuffle(older.begin(), older.end(), std::mt19937(5));
+  for (int i : older) before.insert(add(i, i % 5 ? "alpha" : "alpha beta"));  // out-of-order
+  for (bool flushed : {false, true}) {
+    INFO((flushed ? "disk" : "memory"));
+    if (flushed) REQUIRE(fx.index->flush().ok());
+    for (int limit : {9, 50}) {
+      INFO("limit " << limit);
+      auto first = fx.page("alpha", SortOrder::kRelevance, limit);
+      std::vector<uint64_t> got;
+      for (const auto& h : first.hits) got.push_back(h.tweet.id);
+      // Newer tweets arrive (and reach the disk) between the pages.
+      static int next = 1000;
+      std::vector<uint64_t> newer;
+      for (int k = 0; k < 15; ++k, ++next) newer.push_back(add(next, "alpha alpha"));
+      REQUIRE(fx.index->flush().ok());
+      std::string cursor = first.next_cursor.value_or("");
+      for (int n = 0; n < 1000 && !cursor.empty(); ++n) {
+        auto p = fx.page("alpha", SortOrder::kRelevance, limit, cursor);
+        for (const auto& h : p.hits) got.push_back(h.tweet.id);
+        cursor = p.next_cursor.value_or("");
+      }
+      CHECK(got.size() == before.size());
+      CHECK(std::set<uint64_t>(got.begin(), got.end()) == before);
+      before.insert(newer.begin(), newer.end());  // in the next first page's snapshot
+    }
+  }
+}
+
+TEST_CASE("id ceiling source: ids at or below the bound, live and out-of-order", "[search][cursor]") {
+  IndexFixture fx;
+  const int64_t t0 = *parse_day("2026-02-01");
+  std::vector<uint64_t> ids;
+  for (int i = 30; i < 60; ++i) ids.push_back(fx.add(tweet(t0 + i * kHour, 1, 1, "u", "w")));
+  for (int i = 29; i >= 0; i -= 2) ids.push_back(fx.add(tweet(t0 + i * kHour, 1, 1, "u", "w")));  // out-of-order
+  REQUIRE(fx.index->flush().ok());
+  Xapian::Database db(fx.tmp.sub("search"));
+  std::map<Xapian::docid, uint64_t> id_of;
+  for (auto it = db.postlist_begin(""); it != db.postlist_end(""); ++it)
+    id_of[*it] = schema::from_be64(db.get_document(*it).get_value(schema::kSlotTweetId));
+  std::sort(ids.begin(), ids.end());
+  for (uint64_t bound : {ids.front() - 1, ids.front(), ids[10], ids[20], ids[40], ids.back(), ids.back() + 1}) {
+    IdCeilingSource s(bound);
+    s.init(db);
+    CHECK(s.ordered());
+    std::vector<Xapian::docid> got, want;
+    for (s.next(0); !s.at_end(); s.next(0)) got.push_back(s.get_docid());
+    for (const auto& [did, id] : id_of)
+      if (id <= bound) want.push_back(did);
+    CHECK(got == want);
+    // check() agrees for every document, then next() goes on past it.
+    for (const auto& [did, id] : id_of) {
+      IdCeilingSource c(bound);
+      c.init(db);
+      bool on = c.check(did, 0);
+      if (on && !c.at_end() && c.get_docid() == did) CHECK(id <= bound);
+      if (!on) {
+        CHECK(id > bound);
+        c.next(0);
+        if (!c.at_end()) CHECK(c.get_docid() > did);
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "chirp/search/highlight.h"
 #include "date_range_source.h"
 #include "docid_floor_source.h"
+#include "id_ceiling_source.h"
 #include "index_impl.h"
 #include "memory_spelling.h"
 #include "recency_source.h"
@@ -323,15 +324,18 @@ Result<SearchPage> SearchIndex::search(const SearchRequest& req) const {
     // Snapshot bound: tweets newer than the first page never shift later pages.
     Xapian::Query bounded(Xapian::Query::OP_FILTER, q,
                           Xapian::Query(Xapian::Query::OP_VALUE_LE, schema::kSlotTweetId, schema::be64(c.max_id)));
+    // On disk the bound is a docid boundary in the live region (no id read per match).
+    Xapian::Query bounded_disk(Xapian::Query::OP_FILTER, q,
+                               Xapian::Query((new IdCeilingSource(c.max_id))->release()));
     mem_q = with_recency(bounded, false);
-    disk_bounded_q = with_recency(bounded, true);
+    disk_bounded_q = with_recency(bounded_disk, true);
     // The first page's bound is the newest id applied, which the disk rarely
     // exceeds (only when a commit lands during this search): run it without
     // the per-match value check and fall back to the bounded query if a hit
     // above it turns up among the candidates.
     disk_q = c.present ? disk_bounded_q : with_recency(q, true);
-    disk_unweighted_bounded_q = bounded;
-    disk_unweighted_q = c.present ? bounded : q;
+    disk_unweighted_bounded_q = bounded_disk;
+    disk_unweighted_q = c.present ? bounded_disk : q;
     want = c.offset + req.limit + 1;
   }
 
