@@ -6,7 +6,9 @@
 // Usage: ingest_bench CORPUS.jsonl [MAX_RECORDS] [ROUNDS]
 // Env: CHIRP_INGEST_WORK (default /tmp/chirp-ingest-bench) holds the indexes;
 // CHIRP_INGEST_BUILDERS (default 0 = one per core) sets BulkLoad's builders;
-// CHIRP_INGEST_ONLY=bulk or =plain runs one side only (for profiling).
+// CHIRP_INGEST_ONLY=bulk or =plain runs one side only (for profiling);
+// CHIRP_INGEST_SEGMENT_DOCS sets BulkLoad's bulk_segment_docs (default: the
+// SearchIndexOptions default, what `chirpctl import` uses).
 //
 // Each measurement runs in its own forked child (a fresh heap, its own peak
 // RSS; the corpus is loaded once, before the fork). Rounds alternate plain,
@@ -66,7 +68,9 @@ bool plain_loop(const std::vector<TweetDocument>& docs, const std::string& dir) 
 }
 
 bool bulk_load(const std::vector<TweetDocument>& docs, const std::string& dir, int builders) {
-  auto idx = SearchIndex::Open(dir);
+  SearchIndexOptions options;
+  if (const char* seg = std::getenv("CHIRP_INGEST_SEGMENT_DOCS")) options.bulk_segment_docs = std::stoull(seg);
+  auto idx = SearchIndex::Open(dir, options);
   if (!idx.ok()) return std::fprintf(stderr, "open: %s\n", idx.status().message().c_str()), false;
   auto bulk = (*idx)->begin_bulk(builders);
   if (!bulk.ok()) return std::fprintf(stderr, "begin_bulk: %s\n", bulk.status().message().c_str()), false;

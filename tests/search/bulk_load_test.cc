@@ -163,3 +163,47 @@ TEST_CASE("reopen: relevance search finds what is on disk before any new apply",
     CHECK(fx.ids("tamarind", SortOrder::kRecent) == std::vector<uint64_t>{t.id});
   }
 }
+
+TEST_CASE("bulk: many small segments merged in levels beside the builds equal applying", "[search][bulk]") {
+  // 8 tweets a segment: 80 live-region segments (five merges of 16 while the
+  // load goes on), 5 out-of-order-region ones; the final compaction merges the
+  // merged parts with what is left. Docids, terms, positions, values and
+  // spelling data must come out as apply() makes them.
+  SearchIndexOptions o = slow_commits();
+  o.bulk_segment_docs = 8;
+  int64_t t0 = day("2026-11-01");
+  std::vector<IndexOp> ops;
+  uint64_t seq = 0;
+  std::vector<uint64_t> ids;
+  for (int i = 0; i < 640; ++i) {
+    auto t = tweet(t0 + i * 10, 1 + i % 11, 1 + i % 11, "u" + std::to_string(i % 11),
+                   std::string(i % 3 == 0 ? "kiwi " : "mango ") + (i % 5 == 0 ? "#fruit " : "plain ") +
+                       "word" + std::to_string(i % 97) + (i % 2 ? " tangerine" : ""));
+    ids.push_back(t.id);
+    ops.push_back(IndexOp::Upsert(++seq, t));
+  }
+  for (int i = 0; i < 40; ++i)  // out-of-order region
+    ops.push_back(IndexOp::Upsert(++seq, tweet(t0 - 100'000 - i * 10, 700 + i, 12, "late", "kiwi arrived late")));
+  ops.push_back(IndexOp::DeleteTweet(++seq, ids[3]));
+  ops.push_back(IndexOp::DeleteUser(++seq, 2));
+
+  IndexFixture applied(o), bulked(o);
+  REQUIRE(applied.index->apply(ops).ok());
+  REQUIRE(applied.index->flush().ok());
+  bulk(bulked, ops, seq);
+
+  CHECK(bulked.index->last_applied_seq() == seq);
+  CHECK(bulked.index->doc_count() == applied.index->doc_count());
+  for (const char* q : {"kiwi", "mango", "#fruit", "from:u3", "kiwi -plain", "late", "word42", "\"mango plain\"",
+                        "tangerine from:u5", "since:2026-10-01"}) {
+    INFO(q);
+    CHECK(bulked.page(q).estimated_total == applied.page(q).estimated_total);
+    CHECK(bulked.ids(q) == applied.ids(q));  // same docids: same newest-first order
+    CHECK(bulked.ids(q, SortOrder::kRelevance) == applied.ids(q, SortOrder::kRelevance));
+  }
+  CHECK(bulked.page("tangerime").suggestion == std::optional<std::string>("tangerine"));  // spelling data merged
+  CHECK(bulked.page("tangerime").suggestion == applied.page("tangerime").suggestion);
+  CHECK_FALSE(std::filesystem::exists(bulked.tmp.sub("search.bulk")));
+  bulked.open(o);  // reopened from disk
+  CHECK(bulked.ids("word42") == applied.ids("word42"));
+}

@@ -29,11 +29,30 @@ namespace fs = std::filesystem;
 
 // Words seen fewer times than this in one bulk load get no spelling entry.
 constexpr Xapian::termcount kMinSpellingFreq = 2;
+// Small segments keep glass's in-memory inverter small (its per-term maps are
+// most of a document's indexing cost), but each is a compaction source with
+// its files open. So the builders merge runs of this many adjacent segments
+// into one part while the load goes on (each merge copies its postings once
+// more, so merged parts are merged again only while there are more than
+// kMaxSources parts), and after the last segment only while there are more
+// than kMaxSources parts (the final compaction's sources: a few files each,
+// far below 1024 fds).
+constexpr size_t kMergeFanIn = 16;
+constexpr size_t kMaxSources = 64;
 
 struct Segment {
   std::string path;
+  size_t part = 0;  // its entry in State::parts
   std::vector<std::pair<uint32_t, TweetDocument>> docs;
   uint32_t lo = 0xFFFFFFFFu, hi = 0;
+};
+
+// A built (or being built) database: a segment, or a merge of adjacent parts.
+struct Part {
+  std::string path;
+  size_t docs = 0;
+  int level = 0;       // 0: a segment; n: a merge of kMergeFanIn parts of level n - 1
+  bool ready = false;  // built, not yet merged into another part
 };
 
 struct BulkLoad::State {
@@ -47,13 +66,39 @@ struct BulkLoad::State {
   Segment live, old;  // filling, one per docid region
   std::vector<IndexOp> after_merge;  // deletes and re-upserts of tweets on disk, in seq order
   std::vector<std::pair<uint32_t, uint32_t>> ranges;  // docid ranges of built segments
-  std::vector<std::string> built;                     // their folders
+  std::vector<std::string> built;                     // the final compaction's sources (parts)
   std::vector<size_t> built_docs;                     // their document counts
   size_t threads = 1;
   int next_segment = 0;
+  // Parts, guarded by mu. chain[r]: part ids of docid region r (live, old) in
+  // shipping order, i.e. descending docids, so parts adjacent in a chain have
+  // adjacent docid ranges with no other part's docids between them: a merge
+  // of adjacent parts keeps the ranges disjoint, as DBCOMPACT_NO_RENUMBER needs.
+  std::vector<Part> parts;
+  std::vector<size_t> chain[2];
+  int next_merge = 0;
+  size_t merges = 0;
+  bool shipping_done = false;
 
+  // Spelling data, built while the segments are: the builders hand each
+  // segment's words to one spelling thread, which adds a word to a
+  // spelling-only database (a compaction source, <work>/spelling) once the
+  // load has seen it twice, with its exact occurrence count (see speller()).
   std::mutex spell_mu;
-  std::unordered_map<std::string, Xapian::termcount> spelling;  // word -> occurrences in all segments
+  std::condition_variable spell_cv;
+  std::deque<std::vector<std::pair<std::string, Xapian::termcount>>> spell_queue;
+  bool spell_closing = false;
+  std::thread spell_thread;
+  std::string spell_path;
+  struct WordCount {
+    Xapian::termcount total = 0;    // occurrences in the load so far
+    Xapian::termcount pending = 0;  // of which not yet in the spelling database
+  };
+  std::unordered_map<std::string, WordCount> spelling;  // the spelling thread's
+
+  size_t spelling_words = 0;                                    // words in the spelling database
+  Status spell_error;
+  double spell_cpu = 0;  // CPU s of the spelling thread
 
   // Builder pool.
   std::mutex mu;
@@ -63,6 +108,72 @@ struct BulkLoad::State {
   bool closing = false;
   Status error;
   std::vector<std::thread> builders;
+
+  // Under mu: picks kMergeFanIn adjacent ready parts of one level of one
+  // region, replaced in the chain by a new (not ready) part; false if none.
+  bool take_merge(std::vector<std::string>* in, size_t* out) {
+    if (!error.ok() || closing) return false;
+    const bool too_many = chain[0].size() + chain[1].size() > kMaxSources;
+    if (shipping_done && !too_many) return false;
+    for (auto& ch : chain) {
+      size_t run = 0;
+      for (size_t i = 0; i < ch.size(); ++i) {
+        const Part& p = parts[ch[i]];
+        if (!p.ready || (p.level > 0 && !too_many)) {
+          run = 0;
+          continue;
+        }
+        if (run > 0 && parts[ch[i - 1]].level != p.level) run = 0;
+        if (++run < kMergeFanIn) continue;
+        const size_t first = i + 1 - kMergeFanIn;
+        Part merged;
+        merged.path = work + "/merge-" + std::to_string(next_merge++);
+        merged.level = p.level + 1;
+        in->clear();
+        for (size_t j = first; j <= i; ++j) {
+          in->push_back(parts[ch[j]].path);
+          merged.docs += parts[ch[j]].docs;
+        }
+        parts.push_back(std::move(merged));
+        *out = parts.size() - 1;
+        ch.erase(ch.begin() + static_cast<std::ptrdiff_t>(first), ch.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+        ch.insert(ch.begin() + static_cast<std::ptrdiff_t>(first), *out);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Merges parts (folders `in`) into part `out` by compaction, docids kept.
+  Status merge_parts(const std::vector<std::string>& in, size_t out, const std::string& out_path) {
+    try {
+      Xapian::Database sources;
+      for (const auto& p : in) sources.add_database(Xapian::Database(p));
+      sources.compact(out_path, Xapian::DBCOMPACT_NO_RENUMBER);
+      sources.close();
+    } catch (const Xapian::Error& e) {
+      return Status::Internal("search bulk merge " + out_path + ": " + e.get_type() + ": " + e.get_msg());
+    }
+    std::error_code ec;
+    for (const auto& p : in) fs::remove_all(p, ec);
+    std::lock_guard lk(mu);
+    parts[out].ready = true;
+    ++merges;
+    return Status::Ok();
+  }
+
+  // Under lk (mu): merges while there is a run to merge.
+  void merge_ready(std::unique_lock<std::mutex>& lk) {
+    std::vector<std::string> in;
+    size_t out = 0;
+    while (take_merge(&in, &out)) {
+      const std::string out_path = parts[out].path;
+      lk.unlock();
+      Status st = merge_parts(in, out, out_path);
+      lk.lock();
+      if (!st.ok() && error.ok()) error = st;
+    }
+  }
 
   void builder() {
     Xapian::TermGenerator tg = schema::make_term_generator();
@@ -76,7 +187,9 @@ struct BulkLoad::State {
       lk.unlock();
       Status st = Status::Ok();
       try {
-        Xapian::WritableDatabase db(seg.path, Xapian::DB_CREATE_OR_OVERWRITE);
+        // No fsync: a segment is scratch, read once by the compaction, whose
+        // output is what becomes durable.
+        Xapian::WritableDatabase db(seg.path, Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC);
         // Ascending docids (each region counts down, so the reverse of arrival):
         // glass appends to its B-trees in sequential mode, full blocks, no splits.
         for (auto it = seg.docs.rbegin(); it != seg.docs.rend(); ++it)
@@ -85,25 +198,94 @@ struct BulkLoad::State {
         // Spelling data: a word's spelling frequency is its number of
         // occurrences (what FLAG_SPELLING adds one by one), i.e. the collection
         // frequency of the unprefixed term. Gathered per segment, added once
-        // per distinct word at the merge: far cheaper than per occurrence.
+        // per distinct word by the spelling thread: far cheaper than per occurrence.
         if (d->options.spelling) {
           std::vector<std::pair<std::string, Xapian::termcount>> words;
           for (auto t = db.allterms_begin(); t != db.allterms_end(); ++t) {
             const std::string& term = *t;
             if (!term.empty() && !(term[0] >= 'A' && term[0] <= 'Z')) words.emplace_back(term, db.get_collection_freq(term));
           }
-          std::lock_guard slk(spell_mu);
-          for (auto& [w, n] : words) spelling[w] += n;
+          {
+            std::lock_guard slk(spell_mu);
+            spell_queue.push_back(std::move(words));
+          }
+          spell_cv.notify_one();
         }
         db.close();
       } catch (const Xapian::Error& e) {
         st = Status::Internal("search bulk segment " + seg.path + ": " + e.get_type() + ": " + e.get_msg());
       }
       lk.lock();
-      --busy;
       if (!st.ok() && error.ok()) error = st;
+      if (st.ok()) {
+        parts[seg.part].ready = true;
+        merge_ready(lk);
+      }
+      --busy;
       cv.notify_all();
     }
+  }
+
+  // The spelling thread: sums each word's occurrences over the segments. A
+  // word enters the spelling database (its trigram fan-out, the costly part)
+  // as soon as the load has seen it twice, with the occurrences so far; what
+  // later segments add is summed here and added once at the end (one cheap
+  // frequency update per word, not one per segment). So each word seen at
+  // least twice ends with its exact number of occurrences, as if added once
+  // with the total, and the load's hapax words (mostly typos, URL and number
+  // fragments) have no entry. Runs beside the builders, so the fan-out is not
+  // a serial step after them.
+  void speller() {
+    timespec t0{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+    try {
+      Xapian::WritableDatabase db(spell_path, Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC);
+      std::unique_lock lk(spell_mu);
+      while (true) {
+        spell_cv.wait(lk, [&] { return !spell_queue.empty() || spell_closing; });
+        if (spell_queue.empty()) break;
+        auto words = std::move(spell_queue.front());
+        spell_queue.pop_front();
+        lk.unlock();
+        for (auto& [w, n] : words) {
+          WordCount& c = spelling[w];
+          const Xapian::termcount before = c.total;
+          c.total += n;
+          if (before >= kMinSpellingFreq) {
+            c.pending += n;
+          } else if (c.total >= kMinSpellingFreq) {
+            db.add_spelling(w, c.total);
+            ++spelling_words;
+          }
+        }
+        lk.lock();
+      }
+      lk.unlock();
+      for (auto& [w, c] : spelling)
+        if (c.pending > 0) {
+          db.add_spelling(w, c.pending);
+          c.pending = 0;
+        }
+      db.commit();
+      db.close();
+    } catch (const Xapian::Error& e) {
+      std::lock_guard lk(spell_mu);
+      spell_error = Status::Internal(std::string("search bulk spelling data: ") + e.get_type() + ": " + e.get_msg());
+    }
+    timespec t1{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+    spell_cpu = static_cast<double>(t1.tv_sec - t0.tv_sec) + static_cast<double>(t1.tv_nsec - t0.tv_nsec) / 1e9;
+  }
+
+  // Waits for the spelling thread to add everything queued and commit.
+  Status stop_speller() {
+    {
+      std::lock_guard lk(spell_mu);
+      spell_closing = true;
+    }
+    spell_cv.notify_all();
+    if (spell_thread.joinable()) spell_thread.join();
+    return spell_error;
   }
 
   // Hands a full (or the last) segment to the builders; waits while they are far behind.
@@ -111,21 +293,38 @@ struct BulkLoad::State {
     if (seg.docs.empty()) return Status::Ok();
     seg.path = work + "/seg-" + std::to_string(next_segment++);
     ranges.push_back({seg.lo, seg.hi});
-    built.push_back(seg.path);
-    built_docs.push_back(seg.docs.size());
     std::unique_lock lk(mu);
     cv.wait(lk, [&] { return queue.size() < builders.size() || !error.ok(); });
     if (!error.ok()) return error;
+    Part part;
+    part.path = seg.path;
+    part.docs = seg.docs.size();
+    parts.push_back(std::move(part));
+    seg.part = parts.size() - 1;
+    chain[&seg == &old ? 1 : 0].push_back(seg.part);
     queue.push_back(std::move(seg));
     seg = Segment();
     cv.notify_all();
     return Status::Ok();
   }
 
+  // Waits for the builders; then, past kMaxSources parts, merges on this
+  // thread too; then the parts left are the final compaction's sources.
   Status drain() {
     std::unique_lock lk(mu);
+    shipping_done = true;
     cv.wait(lk, [&] { return (queue.empty() && busy == 0) || !error.ok(); });
-    return error;
+    if (!error.ok()) return error;
+    merge_ready(lk);
+    if (!error.ok()) return error;
+    built.clear();
+    built_docs.clear();
+    for (const auto& ch : chain)
+      for (size_t id : ch) {
+        built.push_back(parts[id].path);
+        built_docs.push_back(parts[id].docs);
+      }
+    return Status::Ok();
   }
 
   void stop_builders() {
@@ -185,6 +384,8 @@ Result<std::unique_ptr<BulkLoad>> SearchIndex::begin_bulk(int threads) {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   s->threads = static_cast<size_t>(threads);
   BulkLoad::State* raw = s.get();
+  s->spell_path = s->work + "/spelling";
+  if (impl_->options.spelling) s->spell_thread = std::thread([raw] { raw->speller(); });
   for (int i = 0; i < threads; ++i) s->builders.emplace_back([raw] { raw->builder(); });
   return std::make_unique<BulkLoad>(std::move(s));
 }
@@ -193,6 +394,7 @@ BulkLoad::BulkLoad(std::unique_ptr<State> state) : s_(std::move(state)) {}
 
 BulkLoad::~BulkLoad() {
   s_->stop_builders();
+  (void)s_->stop_speller();
   std::error_code ec;
   fs::remove_all(s_->work, ec);
 }
@@ -246,6 +448,8 @@ Status BulkLoad::finish() {
   auto t0 = std::chrono::steady_clock::now();
   CHIRP_RETURN_IF_ERROR(s.drain());
   s.stop_builders();
+  auto t1a = std::chrono::steady_clock::now();
+  CHIRP_RETURN_IF_ERROR(s.stop_speller());
   auto t1 = std::chrono::steady_clock::now();
   if (s.through_seq <= d.committed_seq) return Status::Ok();  // nothing new
   const double cpu1 = process_cpu_seconds();
@@ -270,6 +474,10 @@ Status BulkLoad::finish() {
       Xapian::Database sources;
       if (disk.get_doccount() > 0) sources.add_database(disk);
       for (const auto& p : s.built) sources.add_database(Xapian::Database(p));
+      // The spelling database holds no documents: only the spelling table,
+      // which the compaction merges with the disk index's (summing a word's
+      // frequencies, uniting the trigram lists).
+      if (s.spelling_words > 0 && sources.size() > 0) sources.add_database(Xapian::Database(s.spell_path));
       if (sources.size() > 0) {
         sources.compact(merged, Xapian::DBCOMPACT_NO_RENUMBER);  // one N-way pass: each posting written once
         if (!s.built.empty() && (s.built.size() > 1 || disk.get_doccount() > 0) && has_universal_term(merged, s)) {
@@ -297,21 +505,14 @@ Status BulkLoad::finish() {
       tg.set_database(out);
       tg.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
     }
-    // The load's spelling data, added once per word into the merged database
-    // (summed with what the disk index had). Words seen once in the whole
-    // load (hapax legomena: mostly typos, URL and number fragments, half of a
-    // tweet corpus's distinct words) are left out: a suggestion should be a
-    // word people use, and each entry costs a trigram fan-out. One thread on
-    // purpose: spelling-only databases built in parallel and merged by the
-    // compaction (4680aec) cost more CPU, since every trigram key is then in
-    // every part and the compaction decompresses, merges and recompresses them
-    // (docs/benchmarks.md, ingest).
-    size_t spelling_words = 0;
-    for (const auto& [word, n] : s.spelling)
-      if (n >= kMinSpellingFreq) {
-        out.add_spelling(word, n);
-        ++spelling_words;
-      }
+    // The load's spelling data came with the compaction (one spelling
+    // database, built beside the segments: one source per trigram key, not
+    // one per segment as the parallel spelling databases of 4680aec had). When
+    // the segments were copied in instead, it is added here, once per word
+    // seen at least twice in the load (summed with what the disk index had).
+    if (!compactable)
+      for (const auto& [word, c] : s.spelling)
+        if (c.total >= kMinSpellingFreq) out.add_spelling(word, c.total);
     auto t3 = std::chrono::steady_clock::now();
     const double cpu3 = process_cpu_seconds();
     if (!compactable) {
@@ -353,12 +554,14 @@ Status BulkLoad::finish() {
     auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
     // CPU seconds beside wall time: on a shared machine the wall time of a
     // phase is mostly the other processes' load.
-    spdlog::info("search bulk load: {} segments, {} builders ({:.1f} s CPU up to the last build); waited {:.0f} ms "
-                 "for the last builds, merged in {:.0f} ms ({:.1f} s CPU, {}), spelling data {:.0f} ms ({:.1f} s CPU, "
-                 "{} of {} words), deletes + commit {:.0f} ms ({:.1f} s CPU)", s.built.size(), s.threads, cpu1,
-                 ms(t0, t1), ms(t1, t2), cpu2 - cpu1, compactable ? "compaction" : "copied in", ms(t2, t3),
-                 cpu3 - cpu2, spelling_words, s.spelling.size(), ms(t3, std::chrono::steady_clock::now()),
-                 process_cpu_seconds() - cpu3);
+    spdlog::info("search bulk load: {} segments, {} merges of {} beside the builds, {} sources; {} builders ({:.1f} "
+                 "s CPU up to the last build, spelling thread {:.1f} s CPU, {} of {} words); waited {:.0f} ms for the "
+                 "last builds, {:.0f} ms for the spelling thread, merged in {:.0f} ms ({:.1f} s CPU, {}), spelling "
+                 "data added after {:.0f} ms ({:.1f} s CPU), deletes + commit {:.0f} ms ({:.1f} s CPU)",
+                 s.next_segment, s.merges, kMergeFanIn, s.built.size(), s.threads, cpu1, s.spell_cpu, s.spelling_words,
+                 s.spelling.size(), ms(t0, t1a), ms(t1a, t1), ms(t1, t2), cpu2 - cpu1,
+                 compactable ? "compaction" : "copied in", ms(t2, t3), cpu3 - cpu2,
+                 ms(t3, std::chrono::steady_clock::now()), process_cpu_seconds() - cpu3);
   } catch (const Xapian::Error& e) {
     return Status::Internal("search bulk merge failed: " + std::string(e.get_type()) + ": " + e.get_msg());
   }

@@ -43,7 +43,7 @@ struct SearchIndexOptions {
   size_t max_pending_bytes = size_t{256} << 20;
   size_t commit_bytes = size_t{64} << 20;
   size_t max_stale = 4096;          // rebuild the memory index past this many committed tweets in it
-  size_t bulk_segment_docs = 10000; // BulkLoad: tweets per segment (one glass flush each)
+  size_t bulk_segment_docs = 1250;  // BulkLoad: tweets per segment (one glass flush each; merged in runs of 16)
   bool spelling = true;             // keep Xapian spelling data for suggestions
   QueryLimits limits;
   // Relevance = BM25 + recency_boost * 2^(-age / recency_half_life).
