@@ -252,14 +252,34 @@ def api6_sensitive_flows(port_limited):
 
 
 def api6_post_throttle(port_limited, token):
-    c = Client(port_limited, token=token)
+    # The account bucket (api/include/chirp/api/rate_limiter.h: 20 posts/s, burst
+    # 100) must refuse a flood: 8 connections x 40 posts at once, so the flood
+    # outruns the refill even when each commit is slow (ASan, a loaded machine:
+    # 160 posts one after another once took over 3 s and were all allowed).
+    rate, burst, threads, each = 20.0, 100, 8, 40
     got = {}
-    for i in range(160):
-        st, _, b = c.call("POST", "/api/v1/tweets", {"text": "flood %d %s" % (i, word())})
-        got[st] = got.get(st, 0) + 1
-    c.close()
-    check(got.get(429, 0) >= 1, "posting not throttled: %r" % got)
-    ok("API6", "160 rapid posts by one account -> %r" % got)
+    lock = threading.Lock()
+
+    def flood(t):
+        c = Client(port_limited, token=token)
+        for i in range(each):
+            st, _, b = c.call("POST", "/api/v1/tweets", {"text": "flood %d %d %s" % (t, i, word())})
+            with lock:
+                got[st] = got.get(st, 0) + 1
+        c.close()
+    t0 = time.monotonic()
+    workers = [threading.Thread(target=flood, args=(t,)) for t in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    elapsed = time.monotonic() - t0
+    allowed = burst + rate * elapsed + 1
+    check(set(got) <= {201, 429} and sum(got.values()) == threads * each, "flood statuses: %r" % got)
+    check(got.get(201, 0) <= allowed, "more posts than the bucket allows in %.1f s (%d): %r" % (elapsed, allowed, got))
+    check(got.get(429, 0) >= 1, "posting not throttled in %.1f s: %r" % (elapsed, got))
+    ok("API6", "%d posts by one account on %d connections in %.1f s -> %r (bucket allows <= %d)"
+       % (threads * each, threads, elapsed, got, allowed))
 
 
 def api7_no_server_side_fetch(port):
