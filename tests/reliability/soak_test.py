@@ -189,6 +189,14 @@ def main():
                                                                    stats.ops))
     log("soak: p99 per %.0f-s window (ms): %s" % (width, ", ".join("%.1f" % x for x in p99s)))
     log("soak: RssAnon kB over time: %s" % " ".join("%.0fs=%d" % (t, r) for (t, r, _) in samples))
+    # Troughs (just after a memory-index rebuild) vs peaks per fifth: a leak
+    # lifts the troughs, a growing memory index or fragmentation the peaks.
+    fifths = []
+    for k in range(5):
+        xs = sorted(r for (t, r, _) in samples if k * seconds / 5 <= t < (k + 1) * seconds / 5)
+        if xs:
+            fifths.append("%d/%d/%d" % (xs[0], xs[len(xs) // 2], xs[-1]))
+    log("soak: RssAnon kB min/median/max per fifth: %s" % ", ".join(fifths))
     log("soak: RssAnon %d kB at start, median %d kB after warm-up (2nd fifth), median %d kB at end (last fifth)"
         " (%+.1f%%), last sample %d kB; fds %d..%d"
         % (samples[0][1], rss_warm, rss_end, growth, samples[-1][1], min(x[2] for x in samples),

@@ -44,7 +44,12 @@ struct PendingDoc {
 
 // The memory index is rebuilt past this many garbage slots even when
 // SearchIndexOptions::max_stale is higher (see MemoryState::evict_committed).
-inline constexpr size_t kMaxGarbageSlots = 1024;
+// Small on purpose: right after a commit almost nothing is pending, so a
+// rebuild costs little, while every garbage slot holds ~2.5 KB until then.
+// At 1024 the soak's RssAnon swung by ~2.7-3.3 MB between rebuilds and its
+// median rose 26% in 10 min; at 128 the swing is ~1 MB and the median rises
+// far less, at the same throughput and p99 (docs/reliability.md, "Soak").
+inline constexpr size_t kMaxGarbageSlots = 128;
 
 // Applied-but-uncommitted state, guarded by mem_mu (memory_state.cc).
 struct MemoryState {

@@ -72,8 +72,10 @@ bool MemoryState::evict_committed(const std::vector<WorkItem>& written, size_t m
   }
   if (upserts.empty() && mem_added > 0) empty_db();
   // Each garbage slot holds ~2.5 KB (measured: the soak's RssAnon swung by
-  // ~10 MB between rebuilds at 4096), and a rebuild costs O(pending), so
-  // rebuild early however high max_stale is; malloc keeps the high-water.
+  // ~10 MB between rebuilds at 4096, ~2.5 MB at 1024), and a rebuild costs
+  // O(pending), which is small just after a commit, so rebuild early however
+  // high max_stale is (kMaxGarbageSlots): malloc keeps the high-water, and
+  // a big index freed at once leaves the heap spread out.
   const size_t limit = std::min(max_stale, kMaxGarbageSlots);
   return garbage() > limit && garbage() > upserts.size();
 }
