@@ -3,6 +3,8 @@
 
 #include <charconv>
 #include <cstdint>
+#include <exception>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +17,7 @@
 #include "chirp/api/pagination.h"
 #include "chirp/api/route.h"
 #include "chirp/engine/types.h"
+#include "chirp/status.h"
 
 namespace chirp::api::detail {
 
@@ -45,6 +48,43 @@ inline std::optional<uint64_t> viewer(const RequestContext& ctx) {
 }
 
 inline engine::PageRequest engine_page(const PageRequest& p) { return {p.limit, p.cursor}; }
+
+// 204, or the error in the JSON shape.
+inline HttpResponse no_content_or_error(const Status& s) {
+  return s.ok() ? HttpResponse::no_content() : error_response(s);
+}
+
+// A write answered 204 (or its error) when the group commit holding it is
+// durable, without holding the server thread meanwhile (ctx.defer(), as POST
+// /api/v1/tweets does): `submit(done)` queues the write (an Engine::*_async
+// method) and `done` sends the reply. While the server shuts down (defer()
+// refused) the old way: `run()` (the waiting method) on this thread. Every
+// path answers exactly once (a second call of the LateReply is ignored).
+inline HttpResponse write_answered_late(RequestContext& ctx,
+                                        const std::function<void(std::function<void(Status)>)>& submit,
+                                        const std::function<Status()>& run) {
+  if (LateReply reply = ctx.defer()) {
+    try {
+      submit([reply](Status s) {
+        HttpResponse r;
+        try {
+          r = no_content_or_error(s);
+        } catch (const std::exception& ex) {
+          r = error_response(Status::Internal(ex.what()));
+        } catch (...) {
+          r = error_response(Status::Internal("unknown exception"));
+        }
+        reply(std::move(r));
+      });
+    } catch (const std::exception& ex) {
+      reply(error_response(Status::Internal(ex.what())));
+    } catch (...) {
+      reply(error_response(Status::Internal("unknown exception")));
+    }
+    return HttpResponse{};  // ignored: the LateReply answers
+  }
+  return no_content_or_error(run());
+}
 
 // Well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF).
 inline bool valid_utf8(std::string_view s) {

@@ -15,6 +15,7 @@ using detail::json_reply;
 using detail::no_such_tweet;
 using detail::parse_id;
 using detail::viewer;
+using detail::write_answered_late;
 
 namespace {
 
@@ -156,8 +157,10 @@ RouteTable make_tweets_table(engine::Engine& e) {
                [&e](const HttpRequest& req, RequestContext& ctx) {
                  auto tw = tweet_of(e, req);
                  if (!tw.ok()) return error_response(tw.status());
-                 if (auto s = e.delete_tweet(ctx.principal->user_id, tw->id); !s.ok()) return error_response(s);
-                 return HttpResponse::no_content();
+                 const uint64_t me = ctx.principal->user_id, id = tw->id;
+                 return write_answered_late(
+                     ctx, [&e, me, id](engine::Engine::WriteDone done) { e.delete_tweet_async(me, id, std::move(done)); },
+                     [&e, me, id] { return e.delete_tweet(me, id); });
                },
                AuthMode::kRequired, RateClass::kDefault,
                {.summary = "Delete my tweet",
@@ -184,8 +187,10 @@ RouteTable make_tweets_table(engine::Engine& e) {
                [&e](const HttpRequest& req, RequestContext& ctx) {
                  auto tw = tweet_of(e, req);
                  if (!tw.ok()) return error_response(tw.status());
-                 if (auto s = e.like(ctx.principal->user_id, tw->id); !s.ok()) return error_response(s);
-                 return HttpResponse::no_content();
+                 const uint64_t me = ctx.principal->user_id, id = tw->id;
+                 return write_answered_late(
+                     ctx, [&e, me, id](engine::Engine::WriteDone done) { e.like_async(me, id, std::move(done)); },
+                     [&e, me, id] { return e.like(me, id); });
                },
                AuthMode::kRequired, RateClass::kDefault,
                {.summary = "Like a tweet",
@@ -198,8 +203,10 @@ RouteTable make_tweets_table(engine::Engine& e) {
                [&e](const HttpRequest& req, RequestContext& ctx) {
                  auto tw = tweet_of(e, req);
                  if (!tw.ok()) return error_response(tw.status());
-                 if (auto s = e.unlike(ctx.principal->user_id, tw->id); !s.ok()) return error_response(s);
-                 return HttpResponse::no_content();
+                 const uint64_t me = ctx.principal->user_id, id = tw->id;
+                 return write_answered_late(
+                     ctx, [&e, me, id](engine::Engine::WriteDone done) { e.unlike_async(me, id, std::move(done)); },
+                     [&e, me, id] { return e.unlike(me, id); });
                },
                AuthMode::kRequired, RateClass::kDefault,
                {.summary = "Unlike a tweet",

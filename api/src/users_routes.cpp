@@ -288,9 +288,12 @@ RouteTable make_users_table(engine::Engine& e) {
 
   R.push_back({Method::kPut, "/api/v1/users/{username}/follow",
                [&e](const HttpRequest& req, RequestContext& ctx) {
-                 if (auto s = e.follow(ctx.principal->user_id, req.param("username")); !s.ok())
-                   return error_response(s);
-                 return HttpResponse::no_content();
+                 // The name is copied: the request's views die before a late reply.
+                 const uint64_t me = ctx.principal->user_id;
+                 std::string name(req.param("username"));
+                 return detail::write_answered_late(
+                     ctx, [&e, me, &name](engine::Engine::WriteDone done) { e.follow_async(me, name, std::move(done)); },
+                     [&e, me, &name] { return e.follow(me, name); });
                },
                AuthMode::kRequired, RateClass::kDefault,
                {.summary = "Follow a user",
@@ -300,9 +303,12 @@ RouteTable make_users_table(engine::Engine& e) {
 
   R.push_back({Method::kDelete, "/api/v1/users/{username}/follow",
                [&e](const HttpRequest& req, RequestContext& ctx) {
-                 if (auto s = e.unfollow(ctx.principal->user_id, req.param("username")); !s.ok())
-                   return error_response(s);
-                 return HttpResponse::no_content();
+                 // The name is copied: the request's views die before a late reply.
+                 const uint64_t me = ctx.principal->user_id;
+                 std::string name(req.param("username"));
+                 return detail::write_answered_late(
+                     ctx, [&e, me, &name](engine::Engine::WriteDone done) { e.unfollow_async(me, name, std::move(done)); },
+                     [&e, me, &name] { return e.unfollow(me, name); });
                },
                AuthMode::kRequired, RateClass::kDefault,
                {.summary = "Unfollow a user",

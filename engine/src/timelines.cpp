@@ -63,8 +63,12 @@ Result<Page<User>> user_page(const storage::Store& store, const storage::PairInd
 }
 }  // namespace
 
-Status Engine::follow(uint64_t follower_id, std::string_view username) {
-  return writer_->run([&](WriteContext& ctx) -> Status {
+namespace {
+// The writes of follow and unfollow: one builder each, for the waiting and
+// the late-answered method alike (the name is copied: the late one returns
+// before the operation runs).
+GroupCommitWriter::Op follow_op(uint64_t follower_id, std::string_view username) {
+  return [follower_id, username = std::string(username)](WriteContext& ctx) -> Status {
     UserRecord a, b;
     CHIRP_RETURN_IF_ERROR(load_user(ctx, follower_id, &a));
     CHIRP_RETURN_IF_ERROR(user_by_name(ctx, username, &b));
@@ -74,11 +78,11 @@ Status Engine::follow(uint64_t follower_id, std::string_view username) {
     if (!changed) return Status::Ok();
     ChangeRecord c = follow_change(ChangeRecord::kFollowed, a, b);
     return ctx.append_change(c);
-  });
+  };
 }
 
-Status Engine::unfollow(uint64_t follower_id, std::string_view username) {
-  return writer_->run([&](WriteContext& ctx) -> Status {
+GroupCommitWriter::Op unfollow_op(uint64_t follower_id, std::string_view username) {
+  return [follower_id, username = std::string(username)](WriteContext& ctx) -> Status {
     UserRecord a, b;
     CHIRP_RETURN_IF_ERROR(load_user(ctx, follower_id, &a));
     CHIRP_RETURN_IF_ERROR(user_by_name(ctx, username, &b));
@@ -88,7 +92,22 @@ Status Engine::unfollow(uint64_t follower_id, std::string_view username) {
     if (!changed) return Status::Ok();
     ChangeRecord c = follow_change(ChangeRecord::kUnfollowed, a, b);
     return ctx.append_change(c);
-  });
+  };
+}
+}  // namespace
+
+Status Engine::follow(uint64_t follower_id, std::string_view username) {
+  return writer_->run(follow_op(follower_id, username));
+}
+void Engine::follow_async(uint64_t follower_id, std::string_view username, WriteDone done) {
+  writer_->submit(follow_op(follower_id, username), std::move(done));
+}
+
+Status Engine::unfollow(uint64_t follower_id, std::string_view username) {
+  return writer_->run(unfollow_op(follower_id, username));
+}
+void Engine::unfollow_async(uint64_t follower_id, std::string_view username, WriteDone done) {
+  writer_->submit(unfollow_op(follower_id, username), std::move(done));
 }
 
 bool Engine::is_following(uint64_t follower_id, uint64_t followee_id) const {

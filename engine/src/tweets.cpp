@@ -185,8 +185,12 @@ Result<Tweet> Engine::get_tweet_of(std::string_view username, uint64_t tweet_id)
   return t;
 }
 
-Status Engine::delete_tweet(uint64_t user_id, uint64_t tweet_id) {
-  return writer_->run([&](WriteContext& ctx) -> Status {
+namespace {
+// The writes of delete, like and unlike: one builder each, for the waiting
+// and the late-answered method alike (ids by value: the late one returns
+// before the operation runs).
+GroupCommitWriter::Op delete_op(uint64_t user_id, uint64_t tweet_id) {
+  return [user_id, tweet_id](WriteContext& ctx) -> Status {
     TweetRecord t;
     Status s = ctx.store.tweets.get(ctx.txn, tweet_id, &t);
     if (s.code() == Code::kNotFound) return Status::NotFound("no such tweet");
@@ -195,11 +199,11 @@ Status Engine::delete_tweet(uint64_t user_id, uint64_t tweet_id) {
     UserRecord author;
     CHIRP_RETURN_IF_ERROR(load_user(ctx, user_id, &author));
     return remove_tweet(ctx, t, author);
-  });
+  };
 }
 
-Status Engine::like(uint64_t user_id, uint64_t tweet_id) {
-  return writer_->run([&](WriteContext& ctx) -> Status {
+GroupCommitWriter::Op like_op(uint64_t user_id, uint64_t tweet_id) {
+  return [user_id, tweet_id](WriteContext& ctx) -> Status {
     UserRecord user;
     CHIRP_RETURN_IF_ERROR(load_user(ctx, user_id, &user));
     bool changed = false;
@@ -214,11 +218,11 @@ Status Engine::like(uint64_t user_id, uint64_t tweet_id) {
     c.target_id = tweet_id;
     c.target_user_id = t.author_id;
     return ctx.append_change(c);
-  });
+  };
 }
 
-Status Engine::unlike(uint64_t user_id, uint64_t tweet_id) {
-  return writer_->run([&](WriteContext& ctx) -> Status {
+GroupCommitWriter::Op unlike_op(uint64_t user_id, uint64_t tweet_id) {
+  return [user_id, tweet_id](WriteContext& ctx) -> Status {
     CHIRP_ASSIGN_OR_RETURN(const bool exists, ctx.store.tweets.contains(ctx.txn, tweet_id));
     if (!exists) return Status::NotFound("no such tweet");
     UserRecord user;
@@ -232,7 +236,25 @@ Status Engine::unlike(uint64_t user_id, uint64_t tweet_id) {
     c.username = user.username;
     c.target_id = tweet_id;
     return ctx.append_change(c);
-  });
+  };
+}
+}  // namespace
+
+Status Engine::delete_tweet(uint64_t user_id, uint64_t tweet_id) {
+  return writer_->run(delete_op(user_id, tweet_id));
+}
+void Engine::delete_tweet_async(uint64_t user_id, uint64_t tweet_id, WriteDone done) {
+  writer_->submit(delete_op(user_id, tweet_id), std::move(done));
+}
+
+Status Engine::like(uint64_t user_id, uint64_t tweet_id) { return writer_->run(like_op(user_id, tweet_id)); }
+void Engine::like_async(uint64_t user_id, uint64_t tweet_id, WriteDone done) {
+  writer_->submit(like_op(user_id, tweet_id), std::move(done));
+}
+
+Status Engine::unlike(uint64_t user_id, uint64_t tweet_id) { return writer_->run(unlike_op(user_id, tweet_id)); }
+void Engine::unlike_async(uint64_t user_id, uint64_t tweet_id, WriteDone done) {
+  writer_->submit(unlike_op(user_id, tweet_id), std::move(done));
 }
 
 bool Engine::has_liked(uint64_t user_id, uint64_t tweet_id) const {

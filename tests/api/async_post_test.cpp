@@ -1,8 +1,11 @@
 // POST /api/v1/tweets answered when its group commit is durable, not on a
 // server thread held for the commit (RequestContext::defer +
-// Engine::post_tweet_async): a real Server + Engine over loopback.
+// Engine::post_tweet_async): a real Server + Engine over loopback. The other
+// writes (DELETE of a tweet, like/unlike, follow/unfollow) the same way
+// (Engine::*_async).
 // Checks: many concurrent posts all acknowledged and all on disk after a
-// restart, the access log and metrics recorded once per late reply,
+// restart, the same for the other writes (with their error statuses),
+// the access log and metrics recorded once per late reply,
 // Idempotency-Key still honoured, a full store answers 507 (no hang), and a
 // shutdown with posts in flight answers or closes every connection cleanly.
 // Catch2 assertions stay on the main thread: client threads only record.
@@ -21,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "chirp/api/internal.h"
 #include "chirp/api/server.h"
 #include "chirp/api/services.h"
 #include "chirp/engine/engine.h"
@@ -51,10 +55,10 @@ struct Env : chirp::test::EngineServer {
       c.logger = std::make_shared<spdlog::logger>("test.async_post", log);
     });
   }
-  size_t log_lines_with(const std::string& needle) const {
+  size_t log_lines_with(const std::string& needle, const std::string& and_needle = "") const {
     size_t n = 0;
     for (const std::string& line : log->last_formatted())
-      if (line.find(needle) != std::string::npos) ++n;
+      if (line.find(needle) != std::string::npos && line.find(and_needle) != std::string::npos) ++n;
     return n;
   }
 };
@@ -144,6 +148,204 @@ TEST_CASE("late replies: many concurrent posts over loopback are all acknowledge
     INFO(id);
     CHECK(r.status == 200);
   }
+}
+
+TEST_CASE("late replies: many concurrent deletes, likes and follows over loopback are all acknowledged and durable",
+          "[async-post]") {
+  Env env;
+  constexpr int kClients = 16, kOwn = 12, kLikes = 24;  // 16 connections in flight on 2 server threads
+  const std::string alice_token = token_for(env, "alice");
+  auto alice = env.engine->find_user("alice");
+  REQUIRE(alice.ok());
+  std::vector<std::string> alice_tweets;
+  for (int i = 0; i < kLikes; ++i) {
+    auto t = env.engine->post_tweet(alice->id, "alice " + std::to_string(i));
+    REQUIRE(t.ok());
+    alice_tweets.push_back(std::to_string(t->id));
+  }
+  std::vector<std::string> names, tokens;
+  std::vector<std::vector<std::string>> own(kClients);  // each client's tweets
+  for (int t = 0; t < kClients; ++t) {
+    names.push_back("u" + std::to_string(t));
+    tokens.push_back(token_for(env, names.back()));
+    auto u = env.engine->find_user(names.back());
+    REQUIRE(u.ok());
+    for (int j = 0; j < kOwn; ++j) {
+      auto tw = env.engine->post_tweet(u->id, names.back() + " " + std::to_string(j));
+      REQUIRE(tw.ok());
+      own[t].push_back(std::to_string(tw->id));
+    }
+  }
+
+  // Each client: follows alice, u(t+1) (then unfollows) and u(t+2); likes
+  // every tweet of alice and unlikes the odd ones; deletes its even tweets;
+  // and gets the usual errors late too: 403 deleting alice's tweet, 422
+  // following itself, 404 for an unknown user.
+  struct Expect {
+    std::string method, path;
+    long status;
+  };
+  std::vector<std::vector<Expect>> plan(kClients);
+  for (int t = 0; t < kClients; ++t) {
+    auto& p = plan[t];
+    const std::string next = names[(t + 1) % kClients], next2 = names[(t + 2) % kClients];
+    p.push_back({"PUT", "/api/v1/users/alice/follow", 204});
+    p.push_back({"PUT", "/api/v1/users/" + next + "/follow", 204});
+    for (int i = 0; i < kLikes; ++i) {
+      const std::string like = "/api/v1/tweets/alice/" + alice_tweets[i] + "/like";
+      p.push_back({"PUT", like, 204});
+      if (i % 2 == 1) p.push_back({"DELETE", like, 204});
+      if (i % 4 == 1) p.push_back({"DELETE", like, 204});  // idempotent: 204 again when not liked
+      if (i < kOwn && i % 2 == 0) p.push_back({"DELETE", "/api/v1/tweets/" + names[t] + "/" + own[t][i], 204});
+    }
+    p.push_back({"DELETE", "/api/v1/users/" + next + "/follow", 204});
+    p.push_back({"PUT", "/api/v1/users/" + next2 + "/follow", 204});
+    p.push_back({"PUT", "/api/v1/users/alice/follow", 204});  // idempotent
+    p.push_back({"DELETE", "/api/v1/tweets/alice/" + alice_tweets[0], 403});
+    p.push_back({"PUT", "/api/v1/users/" + names[t] + "/follow", 422});
+    p.push_back({"PUT", "/api/v1/users/nobody/follow", 404});
+  }
+  std::vector<Outcome> out(kClients);
+  {
+    std::vector<std::thread> clients;
+    for (int t = 0; t < kClients; ++t)
+      clients.emplace_back([&, t] {
+        HttpClient c(env.url());  // keep-alive: one connection per client
+        for (const Expect& x : plan[t]) {
+          Reply r = c.request(x.method, x.path, "", {"Authorization: Bearer " + tokens[t]});
+          out[t].statuses.push_back(r.status);
+          const std::string what = x.method + " " + x.path;
+          if (r.status != x.status) out[t].problems.push_back(what + ": " + std::to_string(r.status) + " " + r.body);
+          if (r.header("x-request-id").size() != 16) out[t].problems.push_back(what + ": no X-Request-Id");
+          if (x.status == 204 && !r.body.empty()) out[t].problems.push_back(what + ": a body with 204");
+          if (x.status != 204) {
+            auto d = parse(r.body);
+            if (!d.IsObject() || !d.HasMember("error") || !d["error"].IsObject() || !d["error"].HasMember("code"))
+              out[t].problems.push_back(what + ": not the JSON error shape: " + r.body);
+          }
+        }
+      });
+    for (auto& c : clients) c.join();
+  }
+  size_t total = 0;
+  std::map<std::string, size_t> per_kind;  // "PUT 204" -> replies
+  for (int t = 0; t < kClients; ++t) {
+    for (const auto& p : out[t].problems) FAIL_CHECK(p);
+    CHECK(out[t].statuses.size() == plan[t].size());
+    total += plan[t].size();
+    for (const Expect& x : plan[t]) ++per_kind[x.method + " " + std::to_string(x.status)];
+  }
+
+  // Recorded when each reply was sent: one access line each.
+  for (const auto& [kind, n] : per_kind) {
+    const std::string method = kind.substr(0, kind.find(' ')), status = kind.substr(kind.find(' ') + 1);
+    INFO(kind);
+    CHECK(env.log_lines_with("\"" + method + " /api/v1/", "\" " + status + " ") == n);
+  }
+  CHECK(env.log_lines_with("\"PUT /api/v1/", "") + env.log_lines_with("\"DELETE /api/v1/", "") == total);
+  CHECK(env.server->dispatcher().deferred_in_flight() == 0);
+
+  // Restarted: every acknowledged write is there.
+  env.stop();
+  env.start();
+  HttpClient c(env.url());
+  for (int i = 0; i < kLikes; ++i) {
+    Reply r = c.get("/api/v1/tweets/alice/" + alice_tweets[i], {"Authorization: Bearer " + tokens[0]});
+    REQUIRE(r.status == 200);
+    auto d = parse(r.body);
+    INFO(r.body);
+    CHECK(d["counts"]["likes"].GetUint64() == (i % 2 == 0 ? size_t(kClients) : 0));
+    CHECK(d["viewer_liked"].GetBool() == (i % 2 == 0));
+  }
+  Reply a = c.get("/api/v1/users/alice");
+  REQUIRE(a.status == 200);
+  CHECK(parse(a.body)["counts"]["followers"].GetUint64() == size_t(kClients));
+  for (int t = 0; t < kClients; ++t) {
+    Reply u = c.get("/api/v1/users/" + names[t], {"Authorization: Bearer " + tokens[(t + kClients - 2) % kClients]});
+    REQUIRE(u.status == 200);
+    auto d = parse(u.body);
+    INFO(u.body);
+    CHECK(d["counts"]["following"].GetUint64() == 2);  // alice and u(t+2)
+    CHECK(d["counts"]["followers"].GetUint64() == 1);  // u(t-2)
+    CHECK(d["counts"]["tweets"].GetUint64() == size_t(kOwn / 2));
+    CHECK(d["viewer_follows"].GetBool());
+    for (int j = 0; j < kOwn; ++j) {
+      INFO(own[t][j]);
+      CHECK(c.get("/api/v1/tweets/" + names[t] + "/" + own[t][j]).status == (j % 2 == 0 ? 404 : 200));
+    }
+  }
+}
+
+TEST_CASE("late replies: writes waiting for split mode's consumer acks hold no server thread", "[async-post]") {
+  // Split mode wraps every write (wait_for_consumers_on_writes): a 2xx answer
+  // that logged changes waits until the live consumers applied them. Late, that
+  // wait holds no server thread: more writes wait than there are threads, and a
+  // request meanwhile is served at once.
+  auto acks = std::make_shared<ConsumerAcks>(std::chrono::minutes(5));  // the consumer stays live
+  Env env;
+  env.wrap_tables = [&](std::vector<RouteTable>& tables) {
+    for (auto& t : tables) wait_for_consumers_on_writes(t, *env.engine, acks, std::chrono::seconds(60));
+  };
+  env.stop();
+  env.start();
+  constexpr int kClients = 12;  // on 2 server threads
+  const std::string alice_token = token_for(env, "alice");
+  auto alice = env.engine->find_user("alice");
+  REQUIRE(alice.ok());
+  auto target = env.engine->post_tweet(alice->id, "like me");
+  REQUIRE(target.ok());
+  const std::string tid = std::to_string(target->id);
+  std::vector<std::string> tokens, mine;
+  for (int t = 0; t < kClients; ++t) {
+    const std::string name = "w" + std::to_string(t);
+    tokens.push_back(token_for(env, name));
+    auto u = env.engine->find_user(name);
+    REQUIRE(u.ok());
+    auto tw = env.engine->post_tweet(u->id, "mine");
+    REQUIRE(tw.ok());
+    mine.push_back("/api/v1/tweets/" + name + "/" + std::to_string(tw->id));
+  }
+  acks->seen("tweets", env.engine->last_change_seq());  // live, and has applied everything so far
+
+  std::vector<Reply> replies(kClients);
+  std::atomic<int> answered{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < kClients; ++t)
+    clients.emplace_back([&, t] {
+      HttpClient c(env.url());
+      const std::vector<std::string> auth = {"Authorization: Bearer " + tokens[t]};
+      switch (t % 3) {
+        case 0: replies[t] = c.request("PUT", "/api/v1/tweets/alice/" + tid + "/like", "", auth); break;
+        case 1: replies[t] = c.request("PUT", "/api/v1/users/alice/follow", "", auth); break;
+        default: replies[t] = c.request("DELETE", mine[t], "", auth); break;
+      }
+      answered.fetch_add(1);
+    });
+  // Every write is committed and waits for the consumer, none answered yet.
+  for (int i = 0; i < 3000 && env.server->dispatcher().deferred_in_flight() < kClients; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(env.server->dispatcher().deferred_in_flight() == kClients);
+  CHECK(answered.load() == 0);
+  {  // Meanwhile a server thread is free: a read, and an error (never held for acks).
+    HttpClient c(env.url());
+    CHECK(c.get("/api/v1/users/alice").status == 200);
+    Reply denied = c.request("DELETE", "/api/v1/tweets/alice/" + tid, "", {"Authorization: Bearer " + tokens[0]});
+    CHECK(denied.status == 403);
+  }
+  CHECK(answered.load() == 0);
+  // The consumer applies the changes: every write is answered.
+  for (int i = 0; i < 3000 && answered.load() < kClients; ++i) {
+    acks->seen("tweets", env.engine->last_change_seq());
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  for (auto& c : clients) c.join();
+  for (const Reply& r : replies) CHECK(r.status == 204);
+  CHECK(acks->timeouts() == 0);
+  CHECK(env.server->dispatcher().deferred_in_flight() == 0);
+  auto a = env.engine->get_user(alice->id);
+  REQUIRE(a.ok());
+  CHECK(a->counts.followers == size_t(kClients / 3));
+  CHECK(env.engine->get_tweet(target->id)->like_count == size_t(kClients / 3));
 }
 
 TEST_CASE("late replies: Idempotency-Key retries in flight together get one tweet", "[async-post]") {

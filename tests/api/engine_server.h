@@ -27,6 +27,9 @@ struct EngineServer {
   std::unique_ptr<engine::Engine> engine;
   std::unique_ptr<api::Server> server;
   int port = 0;
+  // Optional: adjusts the route tables before the server gets them (e.g.
+  // split mode's wait_for_consumers_on_writes).
+  std::function<void(std::vector<api::RouteTable>&)> wrap_tables;
 
   explicit EngineServer(const std::string& name) {
     std::string tmpl = "/tmp/chirp-" + name + "-XXXXXX";
@@ -60,6 +63,7 @@ struct EngineServer {
     if (tweak) tweak(c);
     std::vector<api::RouteTable> tables{api::make_users_table(*engine), api::make_tweets_table(*engine)};
     if (options.search) tables.push_back(api::make_search_table(*engine));
+    if (wrap_tables) wrap_tables(tables);
     server = std::make_unique<api::Server>(c, std::move(tables));
     REQUIRE(server->start().ok());
     port = server->port();

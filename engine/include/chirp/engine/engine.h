@@ -101,6 +101,15 @@ class Engine {
   // ---- follows ----
   Status follow(uint64_t follower_id, std::string_view username);
   Status unfollow(uint64_t follower_id, std::string_view username);
+  // The writes without waiting (see post_tweet_async): each returns once its
+  // write is queued for the next group commit; `done` gets what the
+  // synchronous method would have returned, exactly once, on the writer's
+  // completion thread after the commit is durable (or on the caller's thread
+  // while shutting down). It must not block for long. Same write as the
+  // synchronous method (one operation builder each).
+  using WriteDone = std::function<void(Status)>;
+  void follow_async(uint64_t follower_id, std::string_view username, WriteDone done);
+  void unfollow_async(uint64_t follower_id, std::string_view username, WriteDone done);
   bool is_following(uint64_t follower_id, uint64_t followee_id) const;
   Result<Page<User>> followers(std::string_view username, const PageRequest& page) const;
   Result<Page<User>> following(std::string_view username, const PageRequest& page) const;
@@ -125,6 +134,10 @@ class Engine {
   Status delete_tweet(uint64_t user_id, uint64_t tweet_id);
   Status like(uint64_t user_id, uint64_t tweet_id);
   Status unlike(uint64_t user_id, uint64_t tweet_id);
+  // Late-answered variants (see follow_async).
+  void delete_tweet_async(uint64_t user_id, uint64_t tweet_id, WriteDone done);
+  void like_async(uint64_t user_id, uint64_t tweet_id, WriteDone done);
+  void unlike_async(uint64_t user_id, uint64_t tweet_id, WriteDone done);
   bool has_liked(uint64_t user_id, uint64_t tweet_id) const;
 
   // ---- timelines (newest first) and threads (oldest first) ----
