@@ -1,5 +1,7 @@
 // The search service: full-text search and per-day counts.
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "chirp/api/errors.h"
 #include "chirp/api/json_views.h"
@@ -52,13 +54,18 @@ RouteTable make_search_table(engine::Engine& e) {
                  }
                  auto r = e.search(sr);
                  if (!r.ok()) return error_response(r.status());
-                 auto v = viewer(ctx);
+                 std::vector<std::optional<bool>> likes(r->hits.size());  // read first: an error is a 500
+                 if (auto v = viewer(ctx))
+                   for (size_t i = 0; i < r->hits.size(); ++i) {
+                     auto l = e.has_liked(*v, r->hits[i].tweet.id);
+                     if (!l.ok()) return error_response(l.status());
+                     likes[i] = *l;
+                   }
                  HttpResponse resp = json_reply(200, [&](JsonWriter& w) {
                    w.StartObject();
                    w.Key("items");
                    w.StartArray();
-                   for (const auto& h : r->hits)
-                     write_search_hit(w, h, v ? std::optional<bool>(e.has_liked(*v, h.tweet.id)) : std::nullopt);
+                   for (size_t i = 0; i < r->hits.size(); ++i) write_search_hit(w, r->hits[i], likes[i]);
                    w.EndArray();
                    w.Key("next_cursor");
                    if (r->next_cursor) detail::jstr(w, *r->next_cursor);

@@ -1,5 +1,7 @@
 // The tweets service: posting, reading, deleting, replies, likes, timelines.
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "chirp/api/errors.h"
 #include "chirp/api/json_body.h"
@@ -29,9 +31,12 @@ constexpr size_t kMaxIdempotencyKey = 128;
 
 const ParamSpec kIdParam{"id", "path", "string", true, "tweet id (decimal); a malformed id is 404"};
 
-std::optional<bool> liked(engine::Engine& e, const RequestContext& ctx, uint64_t tweet_id) {
-  if (auto v = viewer(ctx)) return e.has_liked(*v, tweet_id);
-  return std::nullopt;
+// Whether the viewer liked the tweet (nullopt without a viewer), or the read error.
+Result<std::optional<bool>> liked(engine::Engine& e, const RequestContext& ctx, uint64_t tweet_id) {
+  auto v = viewer(ctx);
+  if (!v) return std::optional<bool>();
+  CHIRP_ASSIGN_OR_RETURN(const bool l, e.has_liked(*v, tweet_id));
+  return std::optional<bool>(l);
 }
 
 HttpResponse tweet_list(engine::Engine& e, const HttpRequest& req, const RequestContext& ctx,
@@ -40,10 +45,17 @@ HttpResponse tweet_list(engine::Engine& e, const HttpRequest& req, const Request
   if (!page.ok()) return error_response(page.status());
   auto r = fetch(detail::engine_page(*page));
   if (!r.ok()) return error_response(r.status());
+  std::vector<std::optional<bool>> likes;  // read before writing: a read error is a 500, not liked:false
+  likes.reserve(r->items.size());
+  for (const auto& t : r->items) {
+    auto l = liked(e, ctx, t.id);
+    if (!l.ok()) return error_response(l.status());
+    likes.push_back(*l);
+  }
   return page_response(
       req,
       [&](JsonWriter& w) {
-        for (const auto& t : r->items) write_tweet(w, t, liked(e, ctx, t.id));
+        for (size_t i = 0; i < r->items.size(); ++i) write_tweet(w, r->items[i], likes[i]);
       },
       r->next_cursor);
 }
@@ -59,7 +71,9 @@ Result<engine::Tweet> tweet_of(engine::Engine& e, const HttpRequest& req) {
 // 201 with the tweet and its Location, or the error (422, 503, 507...).
 HttpResponse posted_response(engine::Engine& e, uint64_t me, const Result<engine::Tweet>& tw) {
   if (!tw.ok()) return error_response(tw.status());
-  HttpResponse r = json_reply(201, [&](JsonWriter& w) { write_tweet(w, *tw, e.has_liked(me, tw->id)); });
+  auto l = e.has_liked(me, tw->id);
+  if (!l.ok()) return error_response(l.status());
+  HttpResponse r = json_reply(201, [&](JsonWriter& w) { write_tweet(w, *tw, *l); });
   std::string loc = "/api/v1/tweets/";
   loc.append(tw->username).append("/").append(std::to_string(tw->id));
   r.set_header("Location", std::move(loc));
@@ -144,7 +158,9 @@ RouteTable make_tweets_table(engine::Engine& e) {
                [&e](const HttpRequest& req, RequestContext& ctx) {
                  auto tw = tweet_of(e, req);
                  if (!tw.ok()) return error_response(tw.status());
-                 return json_reply(200, [&](JsonWriter& w) { write_tweet(w, *tw, liked(e, ctx, tw->id)); });
+                 auto l = liked(e, ctx, tw->id);
+                 if (!l.ok()) return error_response(l.status());
+                 return json_reply(200, [&](JsonWriter& w) { write_tweet(w, *tw, *l); });
                },
                AuthMode::kOptional, RateClass::kDefault,
                {.summary = "One tweet",

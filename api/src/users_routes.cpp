@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "chirp/api/errors.h"
 #include "chirp/api/json_body.h"
@@ -70,7 +71,11 @@ void clear_cookies(HttpResponse& r) {
 
 HttpResponse user_reply(engine::Engine& e, const engine::User& u, const RequestContext& ctx, int status = 200) {
   std::optional<bool> follows;
-  if (auto v = viewer(ctx)) follows = e.is_following(*v, u.id);
+  if (auto v = viewer(ctx)) {
+    auto f = e.is_following(*v, u.id);
+    if (!f.ok()) return error_response(f.status());  // a read error is a 500, not following:false
+    follows = *f;
+  }
   return json_reply(status, [&](JsonWriter& w) { write_user(w, u, follows); });
 }
 
@@ -81,12 +86,17 @@ HttpResponse user_list(engine::Engine& e, const HttpRequest& req, const RequestC
   if (!page.ok()) return error_response(page.status());
   auto r = (e.*list)(req.param("username"), detail::engine_page(*page));
   if (!r.ok()) return error_response(r.status());
-  auto v = viewer(ctx);
+  std::vector<std::optional<bool>> follows(r->items.size());  // read before writing: an error is a 500
+  if (auto v = viewer(ctx))
+    for (size_t i = 0; i < r->items.size(); ++i) {
+      auto f = e.is_following(*v, r->items[i].id);
+      if (!f.ok()) return error_response(f.status());
+      follows[i] = *f;
+    }
   return page_response(
       req,
       [&](JsonWriter& w) {
-        for (const auto& u : r->items)
-          write_user(w, u, v ? std::optional<bool>(e.is_following(*v, u.id)) : std::nullopt);
+        for (size_t i = 0; i < r->items.size(); ++i) write_user(w, r->items[i], follows[i]);
       },
       r->next_cursor);
 }

@@ -110,11 +110,10 @@ void Engine::unfollow_async(uint64_t follower_id, std::string_view username, Wri
   writer_->submit(unfollow_op(follower_id, username), std::move(done));
 }
 
-bool Engine::is_following(uint64_t follower_id, uint64_t followee_id) const {
+Result<bool> Engine::is_following(uint64_t follower_id, uint64_t followee_id) const {
   storage::ReadTxn txn(*store_->env);
-  if (!txn.status().ok()) return false;
-  auto r = store_->following.contains(txn.raw(), follower_id, followee_id);
-  return r.ok() && *r;  // bool API: a read error reads as "no" (see engine.h)
+  CHIRP_RETURN_IF_ERROR(txn.status());
+  return store_->following.contains(txn.raw(), follower_id, followee_id);
 }
 
 Result<Page<User>> Engine::followers(std::string_view username, const PageRequest& page) const {

@@ -257,11 +257,10 @@ void Engine::unlike_async(uint64_t user_id, uint64_t tweet_id, WriteDone done) {
   writer_->submit(unlike_op(user_id, tweet_id), std::move(done));
 }
 
-bool Engine::has_liked(uint64_t user_id, uint64_t tweet_id) const {
+Result<bool> Engine::has_liked(uint64_t user_id, uint64_t tweet_id) const {
   storage::ReadTxn txn(*store_->env);
-  if (!txn.status().ok()) return false;
-  auto r = store_->likes.contains(txn.raw(), tweet_id, user_id);
-  return r.ok() && *r;  // bool API: a read error reads as "no" (see engine.h)
+  CHIRP_RETURN_IF_ERROR(txn.status());
+  return store_->likes.contains(txn.raw(), tweet_id, user_id);
 }
 
 // ---- bulk import -----------------------------------------------------------

@@ -151,9 +151,9 @@ TEST_CASE("auth under storage faults: errors, nothing half-done, recovery", "[au
       faults::clear_all();
       CHECK(f->find_user("alice").ok());
       CHECK(f->get_tweet(tweet).ok());
-      CHECK(f->is_following(bob, alice));
-      CHECK(f->is_following(alice, bob));
-      CHECK(f->has_liked(bob, tweet));
+      CHECK(f->is_following(bob, alice).value());
+      CHECK(f->is_following(alice, bob).value());
+      CHECK(f->has_liked(bob, tweet).value());
       CHECK(f->authenticate(s1->token).ok());
     }
     faults::arm(Call::kCursorDel, EIO);  // idempotency keys

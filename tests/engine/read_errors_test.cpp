@@ -97,22 +97,42 @@ TEST_CASE("profiles and writes: read errors are Internal, absence is NotFound", 
   // Inside writes: the followee's name, an existing follow, a tweet.
   faults::arm(Call::kGet, EIO, 1, /*skip=*/1);  // load_user(bob) passes, alice's name fails
   CHECK(f->follow(bob, "alice").code() == Code::kInternal);
-  CHECK_FALSE(f->is_following(bob, alice));
+  CHECK_FALSE(f->is_following(bob, alice).value());
   CHECK(f->follow(bob, "nobody").code() == Code::kNotFound);
   faults::arm(Call::kGet, EIO, 1, /*skip=*/3);  // bob, the name, alice: then "already following?"
   CHECK(f->follow(bob, "alice").code() == Code::kInternal);
-  CHECK_FALSE(f->is_following(bob, alice));
+  CHECK_FALSE(f->is_following(bob, alice).value());
   REQUIRE(f->follow(bob, "alice").ok());
-  CHECK(f->is_following(bob, alice));
+  CHECK(f->is_following(bob, alice).value());
   faults::arm(Call::kGet, EIO);  // the tweet
   CHECK(f->unlike(bob, tweet).code() == Code::kInternal);
   CHECK(f->unlike(bob, tweet + 1).code() == Code::kNotFound);
   faults::arm(Call::kGet, MDB_CORRUPTED, 1, /*skip=*/2);  // user, tweet, then "liked already?"
   CHECK(f->like(bob, tweet).code() == Code::kInternal);
-  CHECK_FALSE(f->has_liked(bob, tweet));
+  CHECK_FALSE(f->has_liked(bob, tweet).value());
   REQUIRE(f->like(bob, tweet).ok());
-  CHECK(f->has_liked(bob, tweet));
+  CHECK(f->has_liked(bob, tweet).value());
   CHECK(f->get_tweet(tweet)->like_count == 1);
+
+  // The relation reads themselves: an error, never "no".
+  for (int rc : {EIO, MDB_CORRUPTED}) {
+    CAPTURE(rc);
+    faults::arm(Call::kGet, rc);
+    CHECK(f->is_following(bob, alice).status().code() == Code::kInternal);
+    faults::arm(Call::kGet, rc);
+    CHECK(f->has_liked(bob, tweet).status().code() == Code::kInternal);
+    faults::arm(Call::kReadBegin, rc);
+    CHECK(f->is_following(bob, alice).status().code() == Code::kInternal);
+    faults::arm(Call::kReadBegin, rc);
+    CHECK(f->has_liked(bob, tweet).status().code() == Code::kInternal);
+  }
+  faults::arm(Call::kGet, MDB_NOTFOUND);  // absent is "no"
+  CHECK_FALSE(f->is_following(bob, alice).value());
+  faults::arm(Call::kGet, MDB_NOTFOUND);
+  CHECK_FALSE(f->has_liked(bob, tweet).value());
+  CHECK(f->is_following(bob, alice).value());  // the fault cleared
+  CHECK(f->has_liked(bob, tweet).value());
+  CHECK_FALSE(f->is_following(alice, bob).value());
 }
 
 TEST_CASE("lists: a failed read is Internal, never an empty or shorter page", "[read_errors]") {

@@ -97,8 +97,8 @@ TEST_CASE("follow rules: idempotent, not yourself, counted, listed", "[follows]"
   REQUIRE(f->follow(carol, "bob").ok());
   CHECK(f->get_user(alice)->counts.following == 1);
   CHECK(f->get_user(bob)->counts.followers == 2);
-  CHECK(f->is_following(alice, bob));
-  CHECK_FALSE(f->is_following(bob, alice));
+  CHECK(f->is_following(alice, bob).value());
+  CHECK_FALSE(f->is_following(bob, alice).value());
   auto followers = f->followers("bob", {1, ""});
   REQUIRE(followers.ok());
   REQUIRE(followers->items.size() == 1);

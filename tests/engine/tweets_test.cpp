@@ -104,11 +104,11 @@ TEST_CASE("likes are idempotent and counted", "[tweets]") {
   REQUIRE(f->like(bob, t).ok());
   REQUIRE(f->like(alice, t).ok());
   CHECK(f->get_tweet(t)->like_count == 2);
-  CHECK(f->has_liked(bob, t));
+  CHECK(f->has_liked(bob, t).value());
   REQUIRE(f->unlike(bob, t).ok());
   REQUIRE(f->unlike(bob, t).ok());
   CHECK(f->get_tweet(t)->like_count == 1);
-  CHECK_FALSE(f->has_liked(bob, t));
+  CHECK_FALSE(f->has_liked(bob, t).value());
   CHECK(f->like(bob, 999).code() == Code::kNotFound);
   CHECK(f->unlike(bob, 999).code() == Code::kNotFound);
 }

@@ -161,7 +161,7 @@ TEST_CASE("a wiped producer (a new log) is replayed from its start", "[split][lo
   REQUIRE(c.ok());
   CHECK(c->id == carol->id);
   CHECK(tweets->find_user("dave").ok());
-  CHECK(tweets->is_following(carol->id, dave->id));
+  CHECK(tweets->is_following(carol->id, dave->id).value());
 
   // It goes on following the new log, and resumes on it after a restart.
   follower.stop();

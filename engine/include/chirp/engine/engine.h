@@ -110,7 +110,8 @@ class Engine {
   using WriteDone = std::function<void(Status)>;
   void follow_async(uint64_t follower_id, std::string_view username, WriteDone done);
   void unfollow_async(uint64_t follower_id, std::string_view username, WriteDone done);
-  bool is_following(uint64_t follower_id, uint64_t followee_id) const;
+  // Whether the follow exists; a failed read is an error, never "no".
+  Result<bool> is_following(uint64_t follower_id, uint64_t followee_id) const;
   Result<Page<User>> followers(std::string_view username, const PageRequest& page) const;
   Result<Page<User>> following(std::string_view username, const PageRequest& page) const;
 
@@ -138,7 +139,8 @@ class Engine {
   void delete_tweet_async(uint64_t user_id, uint64_t tweet_id, WriteDone done);
   void like_async(uint64_t user_id, uint64_t tweet_id, WriteDone done);
   void unlike_async(uint64_t user_id, uint64_t tweet_id, WriteDone done);
-  bool has_liked(uint64_t user_id, uint64_t tweet_id) const;
+  // Whether the user liked the tweet; a failed read is an error, never "no".
+  Result<bool> has_liked(uint64_t user_id, uint64_t tweet_id) const;
 
   // ---- timelines (newest first) and threads (oldest first) ----
   Result<Page<Tweet>> all_tweets(const PageRequest& page) const;
