@@ -234,12 +234,16 @@ TEST_CASE("ingest: docid lookups survive commits overtaking them", "[search][lif
   IndexFixture fx(o);
   for (int round = 0; round < 6; ++round) {
     uint64_t first = fx.seq + 1;
-    REQUIRE(fx.index->apply(upserts(first, 400, "lambda")).ok());
+    chirp::Status st = fx.index->apply(upserts(first, 400, "lambda"));
+    INFO(st.message());
+    REQUIRE(st.ok());
     fx.seq += 400;
     // Re-indexing the same, now mostly committed, tweets needs the lookup (they keep their docids).
     auto again = upserts(first, 400, "lambda");
     for (auto& op : again) op.seq = ++fx.seq;
-    REQUIRE(fx.index->apply(std::move(again)).ok());
+    st = fx.index->apply(std::move(again));
+    INFO(st.message());
+    REQUIRE(st.ok());
   }
   REQUIRE(fx.index->flush().ok());
   CHECK(fx.index->doc_count() == 2400);

@@ -243,15 +243,24 @@ Status SearchIndex::flush() {
 Result<uint32_t> SearchIndex::Impl::find_committed_docid(uint64_t tweet_id, uint64_t gen, uint64_t epoch) {
   const std::string term = schema::id_term(tweet_id);
   for (int attempt = 0;; ++attempt) {
-    CHIRP_RETURN_IF_ERROR(refresh(lookup, gen, epoch));
-    try {
-      Xapian::PostingIterator p = lookup.db->postlist_begin(term);
-      return p != lookup.db->postlist_end(term) ? static_cast<uint32_t>(*p) : 0u;
-    } catch (const Xapian::DatabaseModifiedError&) {
-      // Two commits overtook this handle: reopen on the newest revision.
-      if (attempt >= 4) return Status::Unavailable("search index busy: docid lookup kept being overtaken");
-      lookup.gen = 0;
+    // Reopening (refresh) or reading can find the revision discarded when two
+    // commits overtake this handle; then reopen on the newest and read again.
+    // A reopen and one posting-list read take microseconds, but a preempted
+    // thread on a loaded machine can be overtaken again and again while the
+    // writer commits per op (commit_docs = 1 in the lifecycle test failed
+    // after 5 tries at load 14), so try many times, letting the writer run.
+    Status st = refresh(lookup, gen, epoch);
+    if (st.ok()) {
+      try {
+        Xapian::PostingIterator p = lookup.db->postlist_begin(term);
+        return p != lookup.db->postlist_end(term) ? static_cast<uint32_t>(*p) : 0u;
+      } catch (const Xapian::DatabaseModifiedError&) {
+        st = Status::Unavailable("search index busy: docid lookup kept being overtaken");
+        lookup.gen = 0;
+      }
     }
+    if (attempt >= 63) return st;
+    std::this_thread::yield();
   }
 }
 
