@@ -14,24 +14,32 @@ Status no_search() { return Status::Unavailable("search is not enabled on this s
 
 constexpr size_t kBulkRead = 5000;  // changes read from the log per step
 
-// Feeds every change after the index's position through one bulk load.
+// Feeds every change after the index's position through one bulk load. While
+// `writing()` says more changes are coming (an import on another thread), it
+// waits for them instead of finishing.
 Status bulk_feed(const Engine& eng, search::SearchIndex& index,
-                 const std::function<void(uint64_t, uint64_t)>& progress) {
+                 const std::function<void(uint64_t, uint64_t)>& progress, const std::function<bool()>& writing) {
   auto bulk = index.begin_bulk();
   if (!bulk.ok()) return bulk.status();
   uint64_t after = index.searchable_seq();
-  const uint64_t target = eng.last_change_seq();
-  while (after < target) {
-    auto changes = eng.changes_after(after, kBulkRead);
-    if (!changes.ok()) return changes.status();
-    if (changes->empty()) break;
-    std::vector<search::IndexOp> ops;
-    ops.reserve(changes->size());
-    for (const auto& c : *changes)
-      if (auto op = index_op_for(c)) ops.push_back(std::move(*op));
-    after = changes->back().seq;
-    CHIRP_RETURN_IF_ERROR((*bulk)->add(std::move(ops), after));
-    if (progress) progress(after, target);
+  while (true) {
+    // Asked before reading the last seq: once no writer is left, that seq is final.
+    const bool more_coming = writing && writing();
+    const uint64_t target = eng.last_change_seq();
+    while (after < target) {
+      auto changes = eng.changes_after(after, kBulkRead);
+      if (!changes.ok()) return changes.status();
+      if (changes->empty()) break;
+      std::vector<search::IndexOp> ops;
+      ops.reserve(changes->size());
+      for (const auto& c : *changes)
+        if (auto op = index_op_for(c)) ops.push_back(std::move(*op));
+      after = changes->back().seq;
+      CHIRP_RETURN_IF_ERROR((*bulk)->add(std::move(ops), after));
+      if (progress) progress(after, target);
+    }
+    if (!more_coming) break;
+    (void)eng.wait_for_change(after, std::chrono::milliseconds(100));
   }
   return (*bulk)->finish();
 }
@@ -101,7 +109,7 @@ Status Engine::reindex(const std::function<void(uint64_t, uint64_t)>& progress) 
   if (!index_) return no_search();
   feeder_->stop();
   Status s = index_->reset();
-  if (s.ok()) s = bulk_feed(*this, *index_, progress);
+  if (s.ok()) s = bulk_feed(*this, *index_, progress, {});
   feeder_->start(index_->searchable_seq());  // from wherever the index is, even after a failure
   CHIRP_RETURN_IF_ERROR(s);
   return index_->flush();
@@ -111,10 +119,11 @@ void Engine::pause_search() {
   if (feeder_) feeder_->stop();
 }
 
-Status Engine::catch_up_search(const std::function<void(uint64_t, uint64_t)>& progress) {
+Status Engine::catch_up_search(const std::function<void(uint64_t, uint64_t)>& progress,
+                               const std::function<bool()>& writing) {
   if (!index_) return no_search();
   feeder_->stop();
-  Status s = bulk_feed(*this, *index_, progress);
+  Status s = bulk_feed(*this, *index_, progress, writing);
   feeder_->start(index_->searchable_seq());
   CHIRP_RETURN_IF_ERROR(s);
   return index_->flush();

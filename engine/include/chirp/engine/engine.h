@@ -192,9 +192,12 @@ class Engine {
   // Bulk importers: pause_search() stops feeding the index change by change;
   // catch_up_search() then indexes every change after the index's position
   // with parallel segment builders (search::BulkLoad), restarts the feeder and
-  // returns once everything is searchable and committed.
+  // returns once everything is searchable and committed. While `writing()`
+  // returns true (an import running on another thread), it follows the log
+  // and waits for more changes, so the index is built beside the import.
   void pause_search();
-  Status catch_up_search(const std::function<void(uint64_t, uint64_t)>& progress);
+  Status catch_up_search(const std::function<void(uint64_t, uint64_t)>& progress,
+                         const std::function<bool()>& writing = {});
   // Ready: the index is open, healthy and at most `max_lag` changes behind.
   bool search_ready(uint64_t max_lag = 10000) const;
   uint64_t index_docs() const;
