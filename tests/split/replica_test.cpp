@@ -51,6 +51,21 @@ std::vector<std::string> texts(const Result<engine::Page<engine::Tweet>>& p) {
   return out;
 }
 
+// A users service where alice signed up and a tweets service that has copied her.
+struct AliceOnBothServices {
+  chirp::testing::TempDir dir;
+  std::unique_ptr<Engine> users = open_engine(dir.sub("users"), false);
+  std::unique_ptr<Engine> tweets = open_engine(dir.sub("tweets"), false);
+  engine::User alice = registered(*users, "alice");
+  AliceOnBothServices() { REQUIRE(tweets->apply_replica("users", engine::kReplicaUsers, log_of(*users)).ok()); }
+
+  static engine::User registered(Engine& e, const std::string& name) {
+    auto u = e.register_user(name, "password123");
+    REQUIRE(u.ok());
+    return *u;
+  }
+};
+
 }  // namespace
 
 TEST_CASE("change records survive the JSON wire format", "[split][json]") {
@@ -181,20 +196,16 @@ TEST_CASE("tweets keeps users and the follow graph from the users log", "[split]
 }
 
 TEST_CASE("users keeps tweet counts from the tweets log", "[split][replica]") {
-  chirp::testing::TempDir dir;
-  auto users = open_engine(dir.sub("users"), false);
-  auto tweets = open_engine(dir.sub("tweets"), false);
-  auto alice = users->register_user("alice", "password123");
-  REQUIRE(alice.ok());
-  REQUIRE(tweets->apply_replica("users", engine::kReplicaUsers, log_of(*users)).ok());
-  auto t1 = tweets->post_tweet(alice->id, "one");
-  auto t2 = tweets->post_tweet(alice->id, "two");
+  AliceOnBothServices f;
+  auto& [dir, users, tweets, alice] = f;
+  auto t1 = tweets->post_tweet(alice.id, "one");
+  auto t2 = tweets->post_tweet(alice.id, "two");
   REQUIRE(t1.ok());
   REQUIRE(t2.ok());
-  REQUIRE(tweets->delete_tweet(alice->id, t1->id).ok());
-  REQUIRE(tweets->like(alice->id, t2->id).ok());
+  REQUIRE(tweets->delete_tweet(alice.id, t1->id).ok());
+  REQUIRE(tweets->like(alice.id, t2->id).ok());
   REQUIRE(users->apply_replica("tweets", engine::kReplicaTweetCounts, log_of(*tweets)).ok());
-  CHECK(users->get_user(alice->id)->counts.tweets == 1);
+  CHECK(users->get_user(alice.id)->counts.tweets == 1);
   CHECK(users->stats().tweets == 0);  // counts only: no tweet copies on the users service
 }
 
@@ -263,13 +274,9 @@ TEST_CASE("search follows both logs through a LogFollower and resumes after a re
 TEST_CASE("search holds back a hit until its author's record arrives from the users log", "[split][replica]") {
   // Right after a cold start the search service's copy of the tweets log can
   // be ahead of its copy of the users log: such a hit would have no username.
-  chirp::testing::TempDir dir;
-  auto users = open_engine(dir.sub("users"), false);
-  auto tweets = open_engine(dir.sub("tweets"), false);
-  auto alice = users->register_user("alice", "password123");
-  REQUIRE(alice.ok());
-  REQUIRE(tweets->apply_replica("users", engine::kReplicaUsers, log_of(*users)).ok());
-  auto t1 = tweets->post_tweet(alice->id, "okapis in the forest");
+  AliceOnBothServices f;
+  auto& [dir, users, tweets, alice] = f;
+  auto t1 = tweets->post_tweet(alice.id, "okapis in the forest");
   REQUIRE(t1.ok());
 
   auto s = open_engine(dir.sub("search"), true);
