@@ -72,6 +72,8 @@ int main(int argc, char** argv) {
   chirp::engine::EngineOptions eo;
   eo.data_dir = opts->data_dir;
   eo.search = role == "all" || role == "search";
+  // Sessions live in all-in-one and users: only they sweep expired ones.
+  eo.session_sweeper = role == "all" || role == "users";
   auto opened = chirp::engine::Engine::open(eo);
   if (!opened.ok()) {
     std::cerr << "chirpd: " << opened.status().message() << "\n";

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include <pthread.h>
+
 #include <spdlog/spdlog.h>
 
 #include "chirp/storage/tables.h"
@@ -50,8 +52,12 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
   e->writer_ = std::make_unique<GroupCommitWriter>(*e->store_, options.node_id);
   CHIRP_RETURN_IF_ERROR(e->writer_->start_status());
   if (options.search) CHIRP_RETURN_IF_ERROR(e->start_search());
-  if (options.session_sweep_interval_ms > 0)
+  if (options.session_sweeper && options.session_sweep_interval_ms > 0) {
     e->sweeper_ = std::thread([engine = e.get()] { engine->sweeper_loop(); });
+    // Named here, not by the thread itself, so it has its name once open() returns
+    // (/proc/PID/task/*/comm, top -H).
+    pthread_setname_np(e->sweeper_.native_handle(), "session-sweep");
+  }
   return e;
 }
 
@@ -64,8 +70,8 @@ void Engine::sweeper_loop() {
     if (!r.ok()) {
       spdlog::warn("expired-session sweep: {}", r.status().message());
     } else if (r->removed > 0) {
-      spdlog::info("expired-session sweep: removed {} of {} sessions looked at in {} transactions",
-                   r->removed, r->scanned, r->batches);
+      spdlog::info("expired-session sweep: removed {} of {} sessions looked at in {} write transactions",
+                   r->removed, r->scanned, r->writes);
     }
     lock.lock();
   }

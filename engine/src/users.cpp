@@ -203,19 +203,32 @@ Result<Engine::SweepStats> Engine::sweep_expired_sessions(size_t max_batches) {
   const size_t batch = std::max<size_t>(1, options_.session_sweep_batch);
   SweepStats stats;
   for (size_t i = 0; i < max_batches; ++i) {
+    // Look first, in a read transaction: a batch with nothing expired (the
+    // usual case) costs no write transaction and no commit.
     storage::SessionTable::SweepStep step;
-    // Each batch is one writer operation, durable before the next starts: no
-    // commit carries more than one bounded scan of the sweep.
-    Status s = writer_->run([&](WriteContext& ctx) -> Status {
-      auto r = ctx.store.sessions.sweep_expired(ctx.txn, sweep_from_, ctx.now_ms, batch);
-      if (!r.ok()) return r.status();
+    {
+      storage::ReadTxn txn(*store_->env);
+      CHIRP_RETURN_IF_ERROR(txn.status());
+      auto r = store_->sessions.scan_expired(txn.raw(), sweep_from_, now_ms(), batch);
+      if (!r.ok()) return r.status();  // sweep_from_ stays: the next call retries this batch
       step = std::move(r).value();
-      return Status::Ok();
-    });
-    if (!s.ok()) return s;  // sweep_from_ stays: the next call retries this batch
+    }
+    if (!step.expired.empty()) {
+      // One writer operation per batch, durable before the next starts: no
+      // commit carries more than one bounded batch of the sweep.
+      size_t removed = 0;
+      Status s = writer_->run([&](WriteContext& ctx) -> Status {
+        auto r = ctx.store.sessions.remove_expired(ctx.txn, step.expired, ctx.now_ms);
+        if (!r.ok()) return r.status();
+        removed = *r;
+        return Status::Ok();
+      });
+      if (!s.ok()) return s;
+      ++stats.writes;
+      stats.removed += removed;
+    }
     ++stats.batches;
     stats.scanned += step.scanned;
-    stats.removed += step.removed;
     sweep_from_ = std::move(step.next);
     if (sweep_from_.empty()) {
       stats.pass_done = true;

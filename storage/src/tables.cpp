@@ -217,29 +217,37 @@ Status SessionTable::remove_all_of_user(MDB_txn* txn, uint64_t user_id,
   return Status::Ok();
 }
 
-Result<SessionTable::SweepStep> SessionTable::sweep_expired(MDB_txn* txn, std::string_view from,
-                                                            int64_t now_ms, size_t max_scan) const {
+Result<SessionTable::SweepStep> SessionTable::scan_expired(MDB_txn* txn, std::string_view from,
+                                                           int64_t now_ms, size_t max_scan) const {
   SweepStep step;
-  // Collect first, then delete: no cursor is moved over keys being removed.
-  std::vector<std::pair<std::string, uint64_t>> expired;  // (hash, user id)
-  {
-    Cursor c(txn, by_hash_);
-    bool ok = from.empty() ? c.first() : c.seek(from);
-    for (; ok && step.scanned < max_scan; ok = c.next()) {
-      ++step.scanned;
-      SessionRecord r;
-      CHIRP_RETURN_IF_ERROR(decode(c.value(), &r));
-      if (r.expires_at_ms <= now_ms) expired.emplace_back(std::string(c.key()), r.user_id);
-    }
-    CHIRP_RETURN_IF_ERROR(c.status());
-    if (ok) step.next = std::string(c.key());  // the first key not looked at
+  Cursor c(txn, by_hash_);
+  bool ok = from.empty() ? c.first() : c.seek(from);
+  for (; ok && step.scanned < max_scan; ok = c.next()) {
+    ++step.scanned;
+    SessionRecord r;
+    CHIRP_RETURN_IF_ERROR(decode(c.value(), &r));
+    if (r.expires_at_ms <= now_ms) step.expired.push_back({std::string(c.key()), r.user_id});
   }
-  for (const auto& [hash, user_id] : expired) {
-    CHIRP_RETURN_IF_ERROR(storage::del(txn, by_hash_, hash));
-    CHIRP_RETURN_IF_ERROR(storage::del(txn, by_user_, key_u64_bytes(user_id, hash)));
-  }
-  step.removed = expired.size();
+  CHIRP_RETURN_IF_ERROR(c.status());
+  if (ok) step.next = std::string(c.key());  // the first key not looked at
   return step;
+}
+
+Result<size_t> SessionTable::remove_expired(MDB_txn* txn, const std::vector<ExpiredSession>& expired,
+                                            int64_t now_ms) const {
+  size_t removed = 0;
+  for (const ExpiredSession& e : expired) {
+    // Looked at again in this transaction: the scan may have run in an older snapshot.
+    SessionRecord r;
+    Status s = get(txn, e.hash, &r);
+    if (s.code() == Code::kNotFound) continue;  // gone meanwhile (logout, revocation)
+    CHIRP_RETURN_IF_ERROR(s);
+    if (r.expires_at_ms > now_ms) continue;
+    CHIRP_RETURN_IF_ERROR(storage::del(txn, by_hash_, e.hash));
+    CHIRP_RETURN_IF_ERROR(storage::del(txn, by_user_, key_u64_bytes(r.user_id, e.hash)));
+    ++removed;
+  }
+  return removed;
 }
 
 // ---- IdempotencyTable ------------------------------------------------------

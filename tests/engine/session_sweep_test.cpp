@@ -1,10 +1,17 @@
 // Expired sessions are removed from LMDB (issue 8): by Engine::sweep_expired_sessions,
-// in write transactions that each look at no more than session_sweep_batch
-// sessions and resume where the last one stopped, and by the background sweep.
-// Live sessions stay, and the by-user index agrees with the sessions table.
+// in batches that each look at no more than session_sweep_batch sessions and
+// resume where the last one stopped, and by the background sweep. Live
+// sessions stay, and the by-user index agrees with the sessions table. A
+// batch that finds nothing expired writes nothing (no write transaction, no
+// commit), and only engines opened with EngineOptions::session_sweeper run the
+// background sweep (chirpd all-in-one and users; not chirpctl, tweets, search).
 #include <catch2/catch.hpp>
+#include <lmdb.h>
+
 #include <cerrno>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "chirp/storage/faults.h"
@@ -23,6 +30,25 @@ Counts session_counts(engine::Engine& e) {
   storage::ReadTxn txn(*e.store().env);
   REQUIRE(txn.status().ok());
   return {e.store().sessions.count(txn.raw()), e.store().sessions.count_by_user(txn.raw())};
+}
+
+// The id of the last committed LMDB write transaction: moves with every commit.
+size_t last_txnid(engine::Engine& e) {
+  MDB_envinfo info;
+  REQUIRE(mdb_env_info(e.store().env->raw(), &info) == 0);
+  return info.me_last_txnid;
+}
+
+// Threads of this process named like the background sweep (pthread_setname_np).
+int sweeper_threads() {
+  int n = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    n += name == "session-sweep" ? 1 : 0;
+  }
+  return n;
 }
 
 std::vector<std::string> login_n(engine::Engine& e, const std::string& name, int n) {
@@ -82,6 +108,7 @@ TEST_CASE("session sweep: expired sessions go in bounded batches, live ones stay
   auto rest = f->sweep_expired_sessions(100);
   REQUIRE(rest.ok());
   CHECK(rest->batches == 3);
+  CHECK(rest->writes == 3);  // each batch held expired sessions
   CHECK(rest->scanned == 48);
   CHECK(rest->pass_done);
   CHECK(first->removed + rest->removed == 70);
@@ -97,6 +124,7 @@ TEST_CASE("session sweep: expired sessions go in bounded batches, live ones stay
   CHECK(again->removed == 0);
   CHECK(again->scanned == 10);
   CHECK(again->batches == 1);
+  CHECK(again->writes == 0);
   CHECK(again->pass_done);
 
   // The by-user index still revokes exactly the user's sessions.
@@ -111,6 +139,7 @@ TEST_CASE("session sweep: the background sweep removes expired sessions by itsel
   testing::TempDir dir("chirp-session-sweep");
   auto o = testing::options_without_search(dir.path());
   o.session_ttl_ms = 0;
+  o.session_sweeper = true;
   o.session_sweep_interval_ms = 10;
   o.session_sweep_batch = 4;
   o.session_sweep_batches = 2;
@@ -123,4 +152,93 @@ TEST_CASE("session sweep: the background sweep removes expired sessions by itsel
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   CHECK(session_counts(*f).by_hash == 0);
   CHECK(session_counts(*f).by_user == 0);
+}
+
+TEST_CASE("session sweep: a sweep that finds nothing expired writes nothing", "[sessions]") {
+  faults::Scoped guard;
+  testing::TempDir dir("chirp-session-sweep");
+  auto o = testing::options_without_search(dir.path());
+  o.session_sweep_batch = 4;
+  testing::EngineFixture f(o);
+  // An empty table, then 10 live sessions (3 batches of at most 4).
+  for (int round = 0; round < 2; ++round) {
+    CAPTURE(round);
+    if (round == 1) {
+      f.user("alice");
+      login_n(*f, "alice", 10);
+    }
+    const size_t txnid = last_txnid(*f);
+    // Any write transaction would fail now: the sweep must not begin one.
+    faults::arm(Call::kWriteBegin, EIO, -1);
+    for (int i = 0; i < 3; ++i) {
+      auto r = f->sweep_expired_sessions(100);
+      REQUIRE(r.ok());
+      CHECK(r->removed == 0);
+      CHECK(r->writes == 0);
+      CHECK(r->scanned == (round == 0 ? 0u : 10u));
+      CHECK(r->batches == (round == 0 ? 1u : 3u));
+      CHECK(r->pass_done);
+    }
+    CHECK(faults::fired(Call::kWriteBegin) == 0);
+    faults::clear_all();
+    CHECK(last_txnid(*f) == txnid);  // no commit
+    CHECK(session_counts(*f).by_hash == (round == 0 ? 0u : 10u));
+  }
+
+  // Expired sessions are still removed: only batches holding some write.
+  std::vector<std::string> expired;
+  {
+    f.engine.reset();
+    auto short_lived = o;
+    short_lived.session_ttl_ms = 0;
+    testing::EngineFixture g(short_lived);
+    expired = login_n(*g, "alice", 3);
+  }
+  auto reopened = engine::Engine::open(o);
+  REQUIRE(reopened.ok());
+  f.engine = std::move(reopened).value();
+  REQUIRE(session_counts(*f).by_hash == 13);
+  const size_t txnid = last_txnid(*f);
+  auto r = f->sweep_expired_sessions(100);
+  REQUIRE(r.ok());
+  CHECK(r->removed == 3);
+  CHECK(r->scanned == 13);
+  CHECK(r->batches == 4);
+  CHECK(r->writes >= 1);
+  CHECK(r->writes <= 3);  // the 3 expired sessions lie in 1 to 3 of the 4 batches
+  CHECK(last_txnid(*f) == txnid + r->writes);
+  CHECK(session_counts(*f).by_hash == 10);
+  CHECK(session_counts(*f).by_user == 10);
+  for (const std::string& t : expired) CHECK(f->authenticate(t).status().code() == Code::kUnauthorized);
+  // And then nothing more to write.
+  auto after = f->sweep_expired_sessions(100);
+  REQUIRE(after.ok());
+  CHECK(after->writes == 0);
+  CHECK(last_txnid(*f) == txnid + r->writes);
+}
+
+TEST_CASE("session sweep: the background sweep runs only where EngineOptions::session_sweeper asks", "[sessions]") {
+  testing::TempDir dir("chirp-session-sweep");
+  REQUIRE(sweeper_threads() == 0);
+  {
+    // Defaults (chirpctl, tweets and search roles): no sweeper thread.
+    engine::EngineOptions o;
+    o.data_dir = dir.path();
+    o.search = false;
+    auto e = engine::Engine::open(o);
+    REQUIRE(e.ok());
+    CHECK_FALSE((*e)->options().session_sweeper);
+    CHECK(sweeper_threads() == 0);
+  }
+  {
+    // chirpd all-in-one and users: one, gone with the engine.
+    engine::EngineOptions o;
+    o.data_dir = dir.path();
+    o.search = false;
+    o.session_sweeper = true;
+    auto e = engine::Engine::open(o);
+    REQUIRE(e.ok());
+    CHECK(sweeper_threads() == 1);
+  }
+  CHECK(sweeper_threads() == 0);
 }

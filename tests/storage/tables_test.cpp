@@ -128,7 +128,7 @@ TEST_CASE("the schema version is recorded and checked", "[tables]") {
   CHECK_THAT(again.status().message(), Catch::Contains("newer"));
 }
 
-TEST_CASE("SessionTable::sweep_expired removes expired sessions in bounded steps", "[tables]") {
+TEST_CASE("SessionTable::scan_expired + remove_expired remove expired sessions in bounded steps", "[tables]") {
   Fixture f;
   const SessionTable& sessions = f.store->sessions;
   WriteTxn txn(*f.store->env);
@@ -147,14 +147,31 @@ TEST_CASE("SessionTable::sweep_expired removes expired sessions in bounded steps
   REQUIRE(sessions.count(t) == 50);
   REQUIRE(sessions.count_by_user(t) == 50);
 
+  // Scanning alone changes nothing.
+  auto all = sessions.scan_expired(t, "", 1000, 1000);
+  REQUIRE(all.ok());
+  CHECK(all->scanned == 50);
+  CHECK(all->expired.size() == expired.size());
+  CHECK(all->next.empty());
+  CHECK(sessions.count(t) == 50);
+  // remove_expired looks again: a listed session not expired at its time, or
+  // gone already, stays as it is.
+  auto early = sessions.remove_expired(t, all->expired, /*now_ms=*/999);
+  REQUIRE(early.ok());
+  CHECK(*early == 0);
+  CHECK(sessions.count(t) == 50);
+
   std::string from;
   size_t steps = 0, removed = 0, scanned = 0;
   do {
-    auto step = sessions.sweep_expired(t, from, /*now_ms=*/1000, /*max_scan=*/8);
+    auto step = sessions.scan_expired(t, from, /*now_ms=*/1000, /*max_scan=*/8);
     REQUIRE(step.ok());
     CHECK(step->scanned <= 8);
     scanned += step->scanned;
-    removed += step->removed;
+    auto n = sessions.remove_expired(t, step->expired, 1000);
+    REQUIRE(n.ok());
+    CHECK(*n == step->expired.size());
+    removed += *n;
     from = step->next;
     ++steps;
     REQUIRE(steps < 100);
@@ -167,14 +184,21 @@ TEST_CASE("SessionTable::sweep_expired removes expired sessions in bounded steps
   SessionRecord r;
   for (const std::string& h : expired) CHECK(sessions.get(t, h, &r).code() == Code::kNotFound);
   for (const std::string& h : live) CHECK(sessions.get(t, h, &r).ok());
+  // Removed already: listed again, nothing happens.
+  auto twice = sessions.remove_expired(t, all->expired, 1000);
+  REQUIRE(twice.ok());
+  CHECK(*twice == 0);
   // Nothing left to remove at that time; everything later.
-  auto again = sessions.sweep_expired(t, "", 1000, 1000);
+  auto again = sessions.scan_expired(t, "", 1000, 1000);
   REQUIRE(again.ok());
-  CHECK(again->removed == 0);
+  CHECK(again->expired.empty());
   CHECK(again->next.empty());
-  auto later = sessions.sweep_expired(t, "", 5000, 1000);
+  auto later = sessions.scan_expired(t, "", 5000, 1000);
   REQUIRE(later.ok());
-  CHECK(later->removed == live.size());
+  CHECK(later->expired.size() == live.size());
+  auto gone = sessions.remove_expired(t, later->expired, 5000);
+  REQUIRE(gone.ok());
+  CHECK(*gone == live.size());
   CHECK(sessions.count(t) == 0);
   CHECK(sessions.count_by_user(t) == 0);
 }

@@ -86,12 +86,16 @@ class Engine {
   Result<User> update_profile(uint64_t user_id, const std::optional<std::string>& display_name,
                               const std::optional<std::string>& bio);
   // Removes expired sessions (with their by-user index entries) in at most
-  // `max_batches` write transactions of at most EngineOptions::session_sweep_batch
+  // `max_batches` batches of at most EngineOptions::session_sweep_batch
   // sessions looked at each, resuming where the previous call stopped (in
-  // token-hash order; after the last session it starts over). The background
-  // sweep (EngineOptions::session_sweep_interval_ms) calls it; one at a time.
+  // token-hash order; after the last session it starts over). Each batch looks
+  // in a read transaction first and takes a write transaction (one group
+  // commit) only when it found expired sessions: a sweep with nothing expired
+  // writes nothing. The background sweep (EngineOptions::session_sweeper)
+  // calls it; one at a time.
   struct SweepStats {
-    size_t batches = 0;  // write transactions
+    size_t batches = 0;  // bounded scans (read transactions)
+    size_t writes = 0;   // write transactions: batches that found expired sessions
     size_t scanned = 0;  // sessions looked at
     size_t removed = 0;  // expired sessions removed
     bool pass_done = false;  // reached the end of the table (the next call starts over)

@@ -24,11 +24,15 @@ struct EngineOptions {
   size_t pwhash_memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
   unsigned max_concurrent_hashes = 2;
   int64_t session_ttl_ms = 30LL * 24 * 3600 * 1000;  // 30 days
-  // Expired sessions are removed by a background sweep every interval (0: no
-  // background sweep; Engine::sweep_expired_sessions still works), looking at
-  // no more than `session_sweep_batch` sessions per write transaction and
-  // `session_sweep_batches` transactions per run; the next run resumes where
-  // the last one stopped.
+  // Expired sessions (refused by authenticate from the moment they expire)
+  // are removed from LMDB by a background sweep every interval, looking at no
+  // more than `session_sweep_batch` sessions per batch and
+  // `session_sweep_batches` batches per run; the next run resumes where the
+  // last one stopped (Engine::sweep_expired_sessions; a batch writes only when
+  // it found expired sessions). Off by default: only a process that serves
+  // sessions turns it on (chirpd all-in-one and the users role), not tools
+  // (chirpctl) nor roles that hold no sessions (tweets, search).
+  bool session_sweeper = false;
   int64_t session_sweep_interval_ms = 60 * 1000;
   size_t session_sweep_batch = 256;
   size_t session_sweep_batches = 16;
@@ -44,9 +48,6 @@ struct EngineOptions {
     o.pwhash_opslimit = crypto_pwhash_OPSLIMIT_MIN;
     o.pwhash_memlimit = crypto_pwhash_MEMLIMIT_MIN;
     o.map_size = 64ull << 20;
-    // No background writes of its own: tests that arm storage faults would
-    // see the sweep take them. Tests of the sweep turn it on.
-    o.session_sweep_interval_ms = 0;
     return o;
   }
 };

@@ -97,16 +97,24 @@ class SessionTable {
   Status remove_all_of_user(MDB_txn* txn, uint64_t user_id, std::string_view keep_hash) const;
   uint64_t count(MDB_txn* txn) const { return entry_count(txn, by_hash_); }
 
-  // One bounded step of the expired-session sweep: looks at no more than
-  // `max_scan` sessions in hash order from `from` (a hash, "" = the first) and
-  // removes those with expires_at_ms <= now_ms, with their by-user entries.
+  // The expired-session sweep, one bounded step in two halves, so that a step
+  // finding nothing expired writes nothing: scan_expired (any transaction, a
+  // read-only one will do) looks at no more than `max_scan` sessions in hash
+  // order from `from` (a hash, "" = the first) and lists those with
+  // expires_at_ms <= now_ms; remove_expired (a write transaction) removes the
+  // listed sessions that are still there and still expired at `now_ms`, with
+  // their by-user entries, and returns how many it removed.
+  struct ExpiredSession {
+    std::string hash;
+    uint64_t user_id = 0;
+  };
   struct SweepStep {
     size_t scanned = 0;
-    size_t removed = 0;
+    std::vector<ExpiredSession> expired;
     std::string next;  // where the next step starts; "" = the end was reached
   };
-  Result<SweepStep> sweep_expired(MDB_txn* txn, std::string_view from, int64_t now_ms,
-                                  size_t max_scan) const;
+  Result<SweepStep> scan_expired(MDB_txn* txn, std::string_view from, int64_t now_ms, size_t max_scan) const;
+  Result<size_t> remove_expired(MDB_txn* txn, const std::vector<ExpiredSession>& expired, int64_t now_ms) const;
   uint64_t count_by_user(MDB_txn* txn) const { return entry_count(txn, by_user_); }
 
  private:
