@@ -4,6 +4,12 @@
 //   from:user  username : "user"  (a column filter)
 //   date       the words, plus ts >= ? AND ts < ? on an UNINDEXED column
 //   relevance  ORDER BY bm25(fts); recent: ORDER BY rowid DESC (rowid = time order)
+// Equal output (search(..., full = true)): the same rows with the text through
+// highlight(fts, 0, ...) (FTS5's own highlighter, marks around each match),
+// username and ts; relevance then orders by `rank` (bm25 by default), which
+// FTS5 sorts itself before the outer LIMIT, so highlight() runs for the 20
+// rows returned only (ORDER BY bm25(fts) would run it for every match before
+// SQLite's sort). The text is the highlighted text without its marks.
 // Ingest: prepared INSERTs, 10k rows per transaction, WAL + synchronous=FULL (durable).
 #include "peer_fts5.h"
 
@@ -48,12 +54,27 @@ class Fts5Peer : public Peer {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   }
 
-  std::vector<int64_t> search(const BenchQuery& q, bool recent, int limit) override {
-    std::string sql = "SELECT rowid FROM fts WHERE fts MATCH ?1" + date_filter(q) +
-                      (recent ? " ORDER BY rowid DESC" : " ORDER BY bm25(fts)") + " LIMIT " + std::to_string(limit);
-    std::vector<int64_t> ids;
-    run(sql, q, [&](sqlite3_stmt* st) { ids.push_back(sqlite3_column_int64(st, 0)); });
-    return ids;
+  std::vector<PeerHit> search(const BenchQuery& q, bool recent, int limit, bool full) override {
+    std::string cols = full ? "rowid, highlight(fts, 0, char(1), char(2)), username, ts" : "rowid";
+    std::string order = recent ? " ORDER BY rowid DESC" : full ? " ORDER BY rank" : " ORDER BY bm25(fts)";
+    std::string sql = "SELECT " + cols + " FROM fts WHERE fts MATCH ?1" + date_filter(q) + order + " LIMIT " +
+                      std::to_string(limit);
+    std::vector<PeerHit> hits;
+    run(sql, q, [&](sqlite3_stmt* st) {
+      PeerHit h;
+      h.row = sqlite3_column_int64(st, 0);
+      if (full) {
+        std::string_view marked(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)), sqlite3_column_bytes(st, 1));
+        h.text.reserve(marked.size());
+        for (char c : marked)
+          if (c != kMarkOpen && c != kMarkClose) h.text += c;
+        h.highlights = ranges_of_marks(h.text, marked);
+        h.username.assign(reinterpret_cast<const char*>(sqlite3_column_text(st, 2)), sqlite3_column_bytes(st, 2));
+        h.ts_ms = sqlite3_column_int64(st, 3);
+      }
+      hits.push_back(std::move(h));
+    });
+    return hits;
   }
 
   int64_t count(const BenchQuery& q) override {

@@ -4,6 +4,13 @@
 //   from:user  username = $1 (B-tree), newest first for both sorts
 //   date       the words, plus ts >= $2 AND ts < $3 (B-tree on ts)
 //   relevance  ORDER BY ts_rank(tsv, q) DESC; recent: ORDER BY id DESC
+// Equal output (search(..., full = true)): the same rows with body, username,
+// ts and ts_headline(body, q, 'HighlightAll=true', marks around each match),
+// PostgreSQL's documented way to get the matches' places in a text. The
+// planner evaluates ts_headline (a costly function) after the sort and LIMIT,
+// so for the rows returned only. Ranges come from the marked headline mapped
+// onto body (ts_headline may re-space the text). from:user has no words and
+// no headline, as chirp highlights nothing for it.
 // Ingest: COPY into the table (tsvector generated and stored), then the GIN
 // and B-tree indexes are built and the table analysed: the usual bulk load.
 // fsync stays on, so what is committed is durable.
@@ -111,19 +118,33 @@ class PgPeer : public Peer {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   }
 
-  std::vector<int64_t> search(const BenchQuery& q, bool recent, int limit) override {
+  std::vector<PeerHit> search(const BenchQuery& q, bool recent, int limit, bool full) override {
     std::string sql;
     if (!q.from.empty()) {
-      sql = "SELECT id FROM tweets WHERE username = $1 ORDER BY id DESC LIMIT " + std::to_string(limit);
+      sql = std::string("SELECT id") + (full ? ", username, ts, body" : "") +
+            " FROM tweets WHERE username = $1 ORDER BY id DESC LIMIT " + std::to_string(limit);
     } else {
-      sql = "SELECT id FROM tweets, to_tsquery('english', $1) q WHERE tsv @@ q" + date_filter(q) +
+      sql = std::string("SELECT id") +
+            (full ? ", username, ts, body, ts_headline('english', body, q, "
+                    "'HighlightAll=true, StartSel=\"\x01\", StopSel=\"\x02\"')" : "") +
+            " FROM tweets, to_tsquery('english', $1) q WHERE tsv @@ q" + date_filter(q) +
             (recent ? " ORDER BY id DESC" : " ORDER BY ts_rank(tsv, q) DESC") + " LIMIT " + std::to_string(limit);
     }
     PGresult* r = run(sql, q);
-    std::vector<int64_t> ids;
-    for (int i = 0; i < PQntuples(r); ++i) ids.push_back(std::atoll(PQgetvalue(r, i, 0)));
+    std::vector<PeerHit> hits;
+    for (int i = 0; i < PQntuples(r); ++i) {
+      PeerHit h;
+      h.row = std::atoll(PQgetvalue(r, i, 0));
+      if (full) {
+        h.username.assign(PQgetvalue(r, i, 1), PQgetlength(r, i, 1));
+        h.ts_ms = std::atoll(PQgetvalue(r, i, 2));
+        h.text.assign(PQgetvalue(r, i, 3), PQgetlength(r, i, 3));
+        if (PQnfields(r) > 4) h.highlights = ranges_of_marks(h.text, std::string_view(PQgetvalue(r, i, 4), PQgetlength(r, i, 4)));
+      }
+      hits.push_back(std::move(h));
+    }
     PQclear(r);
-    return ids;
+    return hits;
   }
 
   int64_t count(const BenchQuery& q) override {

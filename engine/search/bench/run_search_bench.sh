@@ -4,6 +4,10 @@
 # query set) and times `chirpctl import` of the same corpus into a fresh data
 # folder (durable and searchable when it returns), with its peak RSS.
 # Usage: run_search_bench.sh BUILD_DIR SCALE CORPUS
+# The peers return what chirp's page returns (text, username, time, highlight
+# ranges) unless CHIRP_BENCH_PEER_IDS_ONLY=1 (row ids only, less work than
+# chirp); the output header says which. Other CHIRP_BENCH_* variables: see
+# search_bench.cc.
 set -euo pipefail
 build=${1:?build dir} scale=${2:?scale} corpus=${3:?corpus file}
 cd "$(dirname "$0")/../../.."

@@ -4,7 +4,20 @@
 // Usage: search_bench CORPUS.jsonl [MAX_RECORDS] [WORK_DIR]
 // Env: CHIRP_BENCH_PEERS=0 skips the peers, CHIRP_BENCH_NO_PLAIN=1 the plain
 // loop, CHIRP_BENCH_SPELLING=0 turns chirp's spelling data off,
-// CHIRP_BENCH_PER_KIND (default 30) sets the queries per kind.
+// CHIRP_BENCH_PER_KIND (default 30) sets the queries per kind,
+// CHIRP_BENCH_PEER_IDS_ONLY=1 times the peers returning row ids only.
+//
+// What each timed call returns. chirp: its API page (SearchIndex::search):
+// the top 20 tweets (text, author, time), highlighted ranges per hit, an
+// estimated total, a did-you-mean suggestion when results are few, a cursor.
+// The peers, by default ("equal output"): the top 20 rows in the same order
+// with text, username, time and highlighted ranges from the engine's own
+// highlighter (FTS5 highlight(), PostgreSQL ts_headline; see peer.h). chirp's
+// estimated total and suggestion are extra work the peers do not do in either
+// mode. With CHIRP_BENCH_PEER_IDS_ONLY=1 the peers return row ids only (the
+// bench before issue 3's equal-output change). The output header says which
+// mode ran; in equal-output mode the bench also checks that each peer's rows
+// match its ids-only rows, query by query.
 //
 // Prints, per engine: ingest rate (durable), index size; per query kind
 // p50 / p99 for sort=relevance and sort=recent (top 20, one thread, one
@@ -117,6 +130,10 @@ int main(int argc, char** argv) {
   std::printf("records: %zu, queries: %zu (", docs.size(), queries.size());
   for (auto& [k, n] : kinds) std::printf(" %s %d", k.c_str(), n);
   std::printf(" )\n");
+  const char* ids_only_env = std::getenv("CHIRP_BENCH_PEER_IDS_ONLY");
+  const bool peer_full = !(ids_only_env && std::string(ids_only_env) != "0");
+  std::printf("peer output: %s\n", peer_full ? "equal (text, username, time, highlight ranges; top 20 in rank order)"
+                                             : "ids only (CHIRP_BENCH_PEER_IDS_ONLY=1: less work than chirp)");
   std::fflush(stdout);
 
   std::map<std::string, double> ingest_rate;  // tweets/s, durable
@@ -209,7 +226,51 @@ int main(int argc, char** argv) {
     }
 
     time_queries(queries, lat["chirp"], [&](const BenchQuery& q, bool recent) { chirp_rows(index, row_of, q, recent, 20); });
-    for (auto& p : peers) time_queries(queries, lat[p->name()], [&](const BenchQuery& q, bool recent) { p->search(q, recent, 20); });
+    for (auto& p : peers)
+      time_queries(queries, lat[p->name()], [&](const BenchQuery& q, bool recent) { p->search(q, recent, 20, peer_full); });
+
+    // Equal output returns the rows ids-only mode returns, in the same order;
+    // and how many hits carry a highlight (chirp's for comparison).
+    if (peer_full && !peers.empty()) {
+      size_t chirp_hits = 0, chirp_marked = 0;
+      // chirp's highlights by (query, sort) and row, to compare the peers' with.
+      std::map<std::pair<size_t, bool>, std::map<int64_t, std::vector<std::pair<int, int>>>> chirp_marks;
+      for (size_t qi = 0; qi < queries.size(); ++qi)
+        for (bool recent : {false, true}) {
+          SearchRequest req;
+          req.q = queries[qi].chirp;
+          req.sort = recent ? SortOrder::kRecent : SortOrder::kRelevance;
+          if (auto r = index.search(req); r.ok())
+            for (const auto& h : r->hits) {
+              chirp_hits++, chirp_marked += !h.highlights.empty();
+              chirp_marks[{qi, recent}][row_of.at(h.tweet.id)] = h.highlights;
+            }
+        }
+      std::printf("chirp hits with a highlight: %zu/%zu\n", chirp_marked, chirp_hits);
+      for (auto& p : peers) {
+        int same = 0, same_set = 0, n = 0;
+        size_t hits = 0, marked = 0, shared = 0, agree = 0;
+        for (size_t qi = 0; qi < queries.size(); ++qi)
+          for (bool recent : {false, true}) {
+            auto a = p->search(queries[qi], recent, 20, true), b = p->search(queries[qi], recent, 20, false);
+            std::vector<int64_t> ra, rb;
+            const auto& cm = chirp_marks[{qi, recent}];
+            for (const auto& h : a) {
+              ra.push_back(h.row), hits++, marked += !h.highlights.empty();
+              if (auto it = cm.find(h.row); it != cm.end()) shared++, agree += it->second == h.highlights;
+            }
+            for (const auto& h : b) rb.push_back(h.row);
+            same += ra == rb;
+            std::sort(ra.begin(), ra.end());
+            std::sort(rb.begin(), rb.end());
+            same_set += ra == rb;
+            ++n;
+          }
+        std::printf("%s equal output vs ids only: identical row lists %d/%d (same sets %d/%d); hits with a highlight "
+                    "%zu/%zu; highlights equal to chirp's on %zu of %zu hits both returned\n",
+                    p->name().c_str(), same, n, same_set, n, marked, hits, agree, shared);
+      }
+    }
 
     // Plain AND queries: the newest 100 matches of each engine (a deterministic
     // order) against chirp's, and the match counts.
@@ -221,7 +282,8 @@ int main(int argc, char** argv) {
         if (q.kind != "and2" && q.kind != "and3") continue;
         uint64_t est = 0;
         auto a = chirp_rows(index, row_of, q, true, 100, &est);
-        auto b = p->search(q, true, 100);
+        std::vector<int64_t> b;
+        for (const auto& h : p->search(q, true, 100, peer_full)) b.push_back(h.row);
         std::set<int64_t> sa(a.begin(), a.end()), sb(b.begin(), b.end()), both;
         std::set_intersection(sa.begin(), sa.end(), sb.begin(), sb.end(), std::inserter(both, both.begin()));
         size_t uni = sa.size() + sb.size() - both.size();
@@ -242,7 +304,8 @@ int main(int argc, char** argv) {
   }
 
   for (const char* sort : {"relevance", "recent"}) {
-    std::printf("\n### sort=%s, top 20, ms (p50 / p99)\n\n| kind | chirp |", sort);
+    std::printf("\n### sort=%s, top 20, ms (p50 / p99); peers: %s\n\n| kind | chirp |", sort,
+                peer_full ? "equal output" : "ids only");
     for (auto& p : peers) std::printf(" %s | ratio |", p->name().c_str());
     std::printf("\n|---|---|");
     for (size_t i = 0; i < peers.size(); ++i) std::printf("---|---|");

@@ -10,6 +10,10 @@
 // a run under valgrind does not parse the corpus. CHIRP_PROFILE_DUMP=FILE
 // writes each query's hit ids (first round), to diff two binaries' answers.
 // CHIRP_PROFILE_PAGES=N times N pages per query (following next_cursor).
+// CHIRP_PROFILE_PER_QUERY=N prints the N slowest queries per sort and kind
+// (each query's best time over the rounds, with its estimated total, hit
+// count and whether a suggestion came back), to find a kind's tail.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -60,9 +64,19 @@ int main(int argc, char** argv) {
   const char* only_sort = std::getenv("CHIRP_PROFILE_SORT");  // recent or relevance: only that sort
   const int pages = std::getenv("CHIRP_PROFILE_PAGES") ? std::atoi(std::getenv("CHIRP_PROFILE_PAGES")) : 1;
   std::map<std::string, std::map<std::string, std::vector<double>>> took;  // sort -> kind -> ms
+  // CHIRP_PROFILE_PER_QUERY: per sort and query index, the best time and what came back.
+  const int per_query = std::getenv("CHIRP_PROFILE_PER_QUERY") ? std::atoi(std::getenv("CHIRP_PROFILE_PER_QUERY")) : 0;
+  struct One {
+    double best_ms = 1e18;
+    uint64_t estimate = 0;
+    size_t hits = 0;
+    bool suggestion = false;
+  };
+  std::map<std::string, std::map<size_t, One>> each;
   for (int r = 0; r < rounds; ++r)
     for (bool recent : {false, true})
-      for (const auto& q : queries) {
+      for (size_t qi = 0; qi < queries.size(); ++qi) {
+        const auto& q = queries[qi];
         if (only_sort && std::string(only_sort) != (recent ? "recent" : "relevance")) continue;
         if (!only.empty() && q.kind != only) continue;
         SearchRequest req;
@@ -84,6 +98,13 @@ int main(int argc, char** argv) {
           *dump << '\n';
         }
         took[recent ? "recent" : "relevance"][q.kind].push_back(ms);
+        if (per_query && p.ok()) {
+          One& o = each[recent ? "recent" : "relevance"][qi];
+          o.best_ms = std::min(o.best_ms, ms);
+          o.estimate = p->estimated_total;
+          o.hits = p->hits.size();
+          o.suggestion = p->suggestion.has_value();
+        }
         took[recent ? "recent" : "relevance"]["all"].push_back(ms);
       }
   for (auto& [sort, kinds] : took)
@@ -93,5 +114,18 @@ int main(int argc, char** argv) {
       std::printf("%s %s: mean %.3f p50 %.3f p99 %.3f ms over %zu\n", sort.c_str(), kind.c_str(), sum / v.size(),
                   percentile(v, 0.5), percentile(v, 0.99), v.size());
     }
+  for (auto& [sort, by_query] : each) {
+    std::map<std::string, std::vector<std::pair<double, size_t>>> by_kind;
+    for (auto& [qi, o] : by_query) by_kind[queries[qi].kind].push_back({o.best_ms, qi});
+    for (auto& [kind, v] : by_kind) {
+      std::sort(v.rbegin(), v.rend());
+      for (size_t i = 0; i < v.size() && i < static_cast<size_t>(per_query); ++i) {
+        const One& o = by_query[v[i].second];
+        std::printf("slow %s %s %.3f ms estimate %llu hits %zu suggestion %s: %s\n", sort.c_str(), kind.c_str(),
+                    o.best_ms, static_cast<unsigned long long>(o.estimate), o.hits, o.suggestion ? "yes" : "no",
+                    queries[v[i].second].chirp.c_str());
+      }
+    }
+  }
   return 0;
 }
