@@ -71,6 +71,23 @@ std::vector<std::string> split_words(const std::string& text) {
   return words;
 }
 
+// Whether the indexer stored a Z-stem term beside this (lowercase) word:
+// TermGenerator's STEM_SOME stems a word only when its first character is a
+// letter, so "2020" or "_x" are indexed in their exact form alone.
+bool indexed_with_stem(const std::string& word) {
+  Xapian::Utf8Iterator first(word);
+  if (first == Xapian::Utf8Iterator()) return false;
+  switch (Xapian::Unicode::get_category(*first)) {
+    case Xapian::Unicode::LOWERCASE_LETTER:
+    case Xapian::Unicode::TITLECASE_LETTER:
+    case Xapian::Unicode::MODIFIER_LETTER:
+    case Xapian::Unicode::OTHER_LETTER:
+      return true;
+    default:
+      return false;
+  }
+}
+
 bool valid_username(const std::string& u) {  // ^[A-Za-z0-9_]{1,15}$ as API.md
   if (u.empty() || u.size() > 15) return false;
   return std::all_of(u.begin(), u.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
@@ -255,9 +272,16 @@ class Parser {
       out_.highlight.stems.insert(stemmed);
       out_.spell_words.push_back(w);
     }
-    // Stem OR exact form: a document with the exact word matches both terms,
-    // so it scores higher than one matching only through the stem.
-    *out = Xapian::Query(Xapian::Query::OP_OR, Xapian::Query("Z" + stemmed), Xapian::Query(w));
+    // The stem matches, the exact form adds its weight: a document with the
+    // exact word scores higher than one matching only through the stem. Every
+    // document holding the word also holds its stem, so AND_MAYBE matches and
+    // scores exactly as OR would, but reads the exact form's postings only at
+    // the stem's candidates instead of merging two posting lists.
+    if (!indexed_with_stem(w)) {
+      *out = Xapian::Query(w);
+      return Status::Ok();
+    }
+    *out = Xapian::Query(Xapian::Query::OP_AND_MAYBE, Xapian::Query("Z" + stemmed), Xapian::Query(w));
     return Status::Ok();
   }
 
