@@ -162,7 +162,7 @@ int main(int argc, char** argv) {
     server.dispatcher().metrics().add_gauge({"chirp_search_index_docs", "documents in the search index",
                                              [e] { return static_cast<double>(e->index_docs()); }});
     server.dispatcher().metrics().add_gauge({"chirp_lmdb_map_size_bytes", "LMDB map size",
-                                             [e] { return static_cast<double>(e->stats().map_size); }});
+                                             [e] { return static_cast<double>(e->map_size()); }});
     if (role == "users" || role == "tweets") {
       chirp::api::ConsumerAcks* a = acks.get();
       server.dispatcher().metrics().add_gauge({"chirp_consumer_wait_timeouts_total",

@@ -151,10 +151,10 @@ uint64_t Engine::wait_for_change(uint64_t after, std::chrono::milliseconds timeo
   return writer_->wait_for_change(after, timeout);
 }
 
-Engine::Stats Engine::stats() const {
+Result<Engine::Stats> Engine::stats() const {
   Stats s;
   storage::ReadTxn txn(*store_->env);
-  if (!txn.status().ok()) return s;
+  CHIRP_RETURN_IF_ERROR(txn.status());
   MDB_txn* t = txn.raw();
   s.users = store_->users.count(t);
   s.tweets = store_->tweets.count(t);
@@ -162,10 +162,11 @@ Engine::Stats Engine::stats() const {
   s.follows = store_->following.count(t);
   s.likes = store_->likes.count(t);
   s.changes = store_->changes.count(t);
-  auto last = store_->changes.last_id(t);
-  s.change_seq = last.ok() ? *last : 0;
+  CHIRP_ASSIGN_OR_RETURN(s.change_seq, store_->changes.last_id(t));
   s.map_size = store_->env->map_size();
   return s;
 }
+
+uint64_t Engine::map_size() const { return store_->env->map_size(); }
 
 }  // namespace chirp::engine

@@ -23,8 +23,26 @@ LogFollower::LogFollower(Engine& engine, std::string log, uint32_t scope, Change
 
 LogFollower::~LogFollower() { stop(); }
 
+Status LogFollower::load_position() {
+  auto id = engine_.replica_log_id(log_);
+  if (!id.ok()) return id.status();
+  auto pos = engine_.replica_position(log_);
+  if (!pos.ok()) return pos.status();
+  followed_id_ = std::move(id).value();
+  position_loaded_ = true;
+  follower_->restart_from(*pos);
+  return Status::Ok();
+}
+
 Result<std::vector<storage::ChangeRecord>> LogFollower::read_checked(uint64_t after, size_t limit) {
   page_log_id_.clear();
+  if (!position_loaded_) {
+    // start() could not read where this replica stands: nothing is read from
+    // the log until it can (a failed read is not position 0). The failure is
+    // this follower's health meanwhile (GET /ready: <log>_log_reachable 0).
+    CHIRP_RETURN_IF_ERROR(load_position());
+    after = position();
+  }
   if (!source_.read_marked) return source_.read(after, limit);
   LogMark mark;
   auto page = source_.read_marked(after, limit, &mark);
@@ -67,8 +85,16 @@ Result<std::vector<storage::ChangeRecord>> LogFollower::read_checked(uint64_t af
 }
 
 void LogFollower::start() {
-  followed_id_ = engine_.replica_log_id(log_);
-  follower_->start(engine_.replica_position(log_));
+  position_loaded_ = false;
+  uint64_t from = 0;
+  auto id = engine_.replica_log_id(log_);
+  auto pos = engine_.replica_position(log_);
+  if (id.ok() && pos.ok()) {
+    followed_id_ = std::move(id).value();
+    from = *pos;
+    position_loaded_ = true;
+  }
+  follower_->start(from);  // not loaded: the loop's reads try again first (read_checked)
 }
 void LogFollower::stop() { follower_->stop(); }
 uint64_t LogFollower::position() const { return follower_->position(); }

@@ -195,7 +195,11 @@ Status apply_one(WriteContext& ctx, uint32_t scope, const ChangeRecord& c) {
 
 Status Engine::apply_replica(std::string_view log, uint32_t scope, const std::vector<ChangeRecord>& changes,
                              std::string_view log_id) {
-  if (changes.empty() && (log_id.empty() || replica_log_id(log) == log_id)) return Status::Ok();
+  if (changes.empty()) {
+    if (log_id.empty()) return Status::Ok();
+    CHIRP_ASSIGN_OR_RETURN(const std::string stored, replica_log_id(log));
+    if (stored == log_id) return Status::Ok();
+  }
   const std::string key = position_key(log), id_key = log_id_key(log);
   return writer_->run([&](WriteContext& ctx) -> Status {
     uint64_t pos = 0;
@@ -223,17 +227,21 @@ Status Engine::apply_replica(std::string_view log, uint32_t scope, const std::ve
   });
 }
 
-uint64_t Engine::replica_position(std::string_view log) const {
+Result<uint64_t> Engine::replica_position(std::string_view log) const {
   storage::ReadTxn txn(*store_->env);
+  CHIRP_RETURN_IF_ERROR(txn.status());
   uint64_t pos = 0;
-  if (txn.status().ok()) (void)store_->meta.get_u64(txn.raw(), position_key(log), &pos);
+  Status s = store_->meta.get_u64(txn.raw(), position_key(log), &pos);
+  if (!s.ok() && !is_missing(s)) return s;
   return pos;
 }
 
-std::string Engine::replica_log_id(std::string_view log) const {
+Result<std::string> Engine::replica_log_id(std::string_view log) const {
   storage::ReadTxn txn(*store_->env);
+  CHIRP_RETURN_IF_ERROR(txn.status());
   std::string id;
-  if (txn.status().ok()) (void)store_->meta.get_str(txn.raw(), log_id_key(log), &id);
+  Status s = store_->meta.get_str(txn.raw(), log_id_key(log), &id);
+  if (!s.ok() && !is_missing(s)) return s;
   return id;
 }
 

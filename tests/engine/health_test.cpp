@@ -61,7 +61,7 @@ TEST_CASE("health: a full disk is StorageFull and never grows the map; a full ma
   testing::TempDir dir("chirp-health");
   testing::EngineFixture f(testing::options_without_search(dir.path()));
   const uint64_t alice = f.user("alice");
-  const uint64_t map = f->stats().map_size;
+  const uint64_t map = f->stats()->map_size;
 
   faults::arm(Call::kCommit, ENOSPC, -1);
   for (int i = 0; i < 3; ++i) {
@@ -69,7 +69,7 @@ TEST_CASE("health: a full disk is StorageFull and never grows the map; a full ma
     REQUIRE_FALSE(t.ok());
     CHECK(t.status().code() == Code::kStorageFull);
   }
-  CHECK(f->stats().map_size == map);         // was doubled up to max_map_size on every refusal
+  CHECK(f->stats()->map_size == map);         // was doubled up to max_map_size on every refusal
   CHECK(faults::fired(Call::kCommit) == 3);  // one attempt per write: it fails fast
   CHECK(f->health().storage.code() == Code::kStorageFull);
   faults::clear_all();
@@ -78,7 +78,7 @@ TEST_CASE("health: a full disk is StorageFull and never grows the map; a full ma
   faults::arm(Call::kCommit, MDB_MAP_FULL, 1);
   auto t = f->post_tweet(alice, "map full once");
   REQUIRE(t.ok());
-  CHECK(f->stats().map_size == 2 * map);
+  CHECK(f->stats()->map_size == 2 * map);
   CHECK(f->health().storage.ok());
   auto page = f->user_tweets("alice", {});
   REQUIRE(page.ok());

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <cerrno>
 
+#include "chirp/engine/change_source.h"
 #include "chirp/storage/faults.h"
 #include "chirp/storage/keys.h"
 #include "engine_fixture.h"
@@ -218,4 +219,67 @@ TEST_CASE("opening: a failed read of the last ids refuses to open rather than re
   const uint64_t next = f.post(u->id, "after the restart");
   CHECK(next > last_tweet);
   CHECK(f->last_change_seq() == 3);
+}
+
+TEST_CASE("replica position, log identity and stats: a failed read is an error, never 0 or empty",
+          "[read_errors]") {
+  faults::Scoped guard;
+  testing::TempDir pdir("chirp-read-errors"), cdir("chirp-read-errors");
+  testing::EngineFixture producer(testing::options_without_search(pdir.path()));
+  testing::EngineFixture f(testing::options_without_search(cdir.path()));
+  producer.user("alice");
+  producer.user("bob");
+  auto changes = producer->changes_after(0, 100);
+  REQUIRE(changes.ok());
+  REQUIRE(f->apply_replica("users", engine::kReplicaUsers, *changes, producer->log_id()).ok());
+  const uint64_t applied = producer->last_change_seq();
+  REQUIRE(applied > 0);
+  // A tweet posted here by a replicated user (as on the tweets service; users
+  // are only ever created by the producer: a local id could equal a copied one).
+  auto alice = f->find_user("alice");
+  REQUIRE(alice.ok());
+  f.post(alice->id, "hello");
+
+  // Where nothing was stored: 0 and "", not errors.
+  auto none = f->replica_position("tweets");
+  REQUIRE(none.ok());
+  CHECK(*none == 0);
+  auto no_id = f->replica_log_id("tweets");
+  REQUIRE(no_id.ok());
+  CHECK(no_id->empty());
+
+  // The position's or identity's read fails; then the read transaction's begin.
+  for (Call call : {Call::kGet, Call::kReadBegin}) {
+    for (int rc : {EIO, MDB_CORRUPTED}) {
+      CAPTURE(static_cast<int>(call), rc);
+      faults::arm(call, rc, -1);
+      auto pos = f->replica_position("users");
+      CHECK(pos.status().code() == Code::kInternal);
+      auto id = f->replica_log_id("users");
+      CHECK(id.status().code() == Code::kInternal);
+      CHECK(f->replica_position("tweets").status().code() == Code::kInternal);  // not "nothing stored"
+      // An empty page that only records the identity cannot compare it.
+      CHECK_FALSE(f->apply_replica("users", engine::kReplicaUsers, {}, producer->log_id()).ok());
+      if (call == Call::kReadBegin) CHECK(f->stats().status().code() == Code::kInternal);
+      faults::clear_all();
+    }
+  }
+  // The stats' last change seq (a cursor) fails.
+  faults::arm(Call::kCursorGet, EIO, -1);
+  CHECK(f->stats().status().code() == Code::kInternal);
+  faults::clear_all();
+
+  // Nothing was changed by the failures, and everything reads again.
+  auto pos = f->replica_position("users");
+  REQUIRE(pos.ok());
+  CHECK(*pos == applied);
+  auto id = f->replica_log_id("users");
+  REQUIRE(id.ok());
+  CHECK(*id == producer->log_id());
+  auto st = f->stats();
+  REQUIRE(st.ok());
+  CHECK(st->users == 2);
+  CHECK(st->tweets == 1);
+  CHECK(st->change_seq == f->last_change_seq());
+  CHECK(st->map_size == f->map_size());
 }

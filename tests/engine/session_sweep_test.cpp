@@ -114,7 +114,7 @@ TEST_CASE("session sweep: expired sessions go in bounded batches, live ones stay
   CHECK(first->removed + rest->removed == 70);
   CHECK(session_counts(*f).by_hash == 10);
   CHECK(session_counts(*f).by_user == 10);
-  CHECK(f->stats().sessions == 10);
+  CHECK(f->stats()->sessions == 10);
   for (const std::string& t : live) CHECK(f->authenticate(t).ok());
   for (const std::string& t : expired) CHECK(f->authenticate(t).status().code() == Code::kUnauthorized);
 

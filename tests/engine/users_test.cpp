@@ -150,6 +150,7 @@ TEST_CASE("deleting an account removes its tweets, likes, follows and sessions",
   // The name is free again.
   CHECK(f->register_user("alice", "password456").ok());
   auto st = f->stats();
-  CHECK(st.likes == 0);
-  CHECK(st.follows == 0);
+  REQUIRE(st.ok());
+  CHECK(st->likes == 0);
+  CHECK(st->follows == 0);
 }

@@ -138,7 +138,7 @@ TEST_CASE("a wiped producer (a new log) is replayed from its start", "[split][lo
   engine::LogFollower follower(*tweets, "users", kUsersScope, marked_source(producer));
   follower.start();
   REQUIRE(follower.wait_position(old_last, std::chrono::seconds(15)));
-  CHECK(tweets->replica_log_id("users") == old_users->log_id());
+  CHECK(*tweets->replica_log_id("users") == old_users->log_id());
   CHECK(tweets->find_user("eve").ok());
 
   // The users folder is wiped: a new, shorter log whose sequence numbers are
@@ -153,8 +153,8 @@ TEST_CASE("a wiped producer (a new log) is replayed from its start", "[split][lo
   REQUIRE(new_users->last_change_seq() < old_last);
   producer.set(new_users.get());
 
-  REQUIRE(eventually([&] { return tweets->replica_log_id("users") == new_users->log_id(); }));
-  REQUIRE(eventually([&] { return tweets->replica_position("users") == new_users->last_change_seq(); }));
+  REQUIRE(eventually([&] { return *tweets->replica_log_id("users") == new_users->log_id(); }));
+  REQUIRE(eventually([&] { return *tweets->replica_position("users") == new_users->last_change_seq(); }));
   CHECK(follower.health().ok());
   CHECK(follower.position() == new_users->last_change_seq());
   auto c = tweets->find_user("carol");
@@ -199,7 +199,7 @@ TEST_CASE("users' tweet counts start over when the tweets log is a new one", "[s
   REQUIRE(users->apply_replica("tweets", engine::kReplicaTweetCounts, page_of(*tweets_new), tweets_new->log_id())
               .ok());
   CHECK(users->get_user(alice->id)->counts.tweets == 1);  // the new log's, not 3
-  CHECK(users->replica_position("tweets") == tweets_new->last_change_seq());
+  CHECK(*users->replica_position("tweets") == tweets_new->last_change_seq());
   // The same page again (a retried batch) counts nothing twice.
   REQUIRE(users->apply_replica("tweets", engine::kReplicaTweetCounts, page_of(*tweets_new), tweets_new->log_id())
               .ok());
@@ -249,7 +249,7 @@ TEST_CASE("a producer restored to an older point is refused and reported", "[spl
   REQUIRE(eventually([&] { return producer.reads.load() >= polls + 2; }));
   CHECK(follower.health().code() == Code::kConflict);
   CHECK(follower.position() == applied);
-  CHECK(tweets->replica_position("users") == applied);
+  CHECK(*tweets->replica_position("users") == applied);
   CHECK_FALSE(tweets->find_user("dave").ok());
   CHECK_FALSE(tweets->find_user("frank").ok());
   CHECK(tweets->find_user("carol").ok());  // what was applied stays

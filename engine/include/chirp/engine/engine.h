@@ -178,10 +178,12 @@ class Engine {
   // recorded even when `changes` is empty.
   Status apply_replica(std::string_view log, uint32_t scope,
                        const std::vector<storage::ChangeRecord>& changes, std::string_view log_id = {});
-  // The last sequence number of `log` applied here (0: start from the beginning).
-  uint64_t replica_position(std::string_view log) const;
+  // The last sequence number of `log` applied here (0: nothing applied yet,
+  // start from the beginning). A failed read is an error, never 0.
+  Result<uint64_t> replica_position(std::string_view log) const;
   // The identity of the log that position counts in ("" before one was seen).
-  std::string replica_log_id(std::string_view log) const;
+  // A failed read is an error, never "".
+  Result<std::string> replica_log_id(std::string_view log) const;
 
   // ---- search (EngineOptions::search) ----
   // The query language is docs/search.md; malformed queries are InvalidArgument.
@@ -240,7 +242,10 @@ class Engine {
     uint64_t change_seq = 0;
     uint64_t map_size = 0;
   };
-  Stats stats() const;
+  // A failed read is an error, never zeros.
+  Result<Stats> stats() const;
+  // The LMDB map size now (no read: for gauges).
+  uint64_t map_size() const;
   storage::Store& store() { return *store_; }
   const EngineOptions& options() const { return options_; }
 

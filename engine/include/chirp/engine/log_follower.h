@@ -15,6 +15,10 @@
 // the producer's log has grown past the position (its changes there are not
 // the ones applied here).
 //
+// The stored position is read on the loop's thread before the first page; a
+// failed read is retried with the loop's back-off and is health() meanwhile:
+// nothing is read from the producer from a position this folder does not hold.
+//
 // Thread-safety: start()/stop() from the owner; the rest from any thread.
 #pragma once
 
@@ -50,6 +54,8 @@ class LogFollower {
  private:
   // The source's read, with the identity checks above (on the loop's thread).
   Result<std::vector<storage::ChangeRecord>> read_checked(uint64_t after, size_t limit);
+  // Reads the stored position and identity into the loop (on the loop's thread).
+  Status load_position();
 
   Engine& engine_;
   std::string log_;
@@ -59,6 +65,7 @@ class LogFollower {
   std::string followed_id_;   // the identity stored with the position ("" before one was seen)
   std::string page_log_id_;   // the identity of the page being applied
   Status rewound_;  // not Ok once the followed log was found rewound
+  bool position_loaded_ = false;  // the stored position was read (a failed read is retried)
   std::unique_ptr<ChangeFollower> follower_;  // the shared read/apply/back-off loop
 };
 
