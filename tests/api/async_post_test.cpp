@@ -6,8 +6,10 @@
 // Checks: many concurrent posts all acknowledged and all on disk after a
 // restart, the same for the other writes (with their error statuses),
 // the access log and metrics recorded once per late reply,
-// Idempotency-Key still honoured, a full store answers 507 (no hang), and a
-// shutdown with posts in flight answers or closes every connection cleanly.
+// Idempotency-Key still honoured, a full store answers 507 (no hang), a
+// failing read after the commit (the reply's viewer_liked) answers 500 with
+// the tweet kept, and a shutdown with posts in flight answers or closes every
+// connection cleanly.
 // Catch2 assertions stay on the main thread: client threads only record.
 #include <catch2/catch.hpp>
 #include <rapidjson/document.h>
@@ -28,6 +30,7 @@
 #include "chirp/api/server.h"
 #include "chirp/api/services.h"
 #include "chirp/engine/engine.h"
+#include "chirp/storage/faults.h"
 #include "engine_server.h"
 #include "http_client.h"
 
@@ -407,6 +410,77 @@ TEST_CASE("late replies: a full store answers 507, never hangs, and the server k
   Reply user = c.get("/api/v1/users/carol");
   REQUIRE(user.status == 200);
   CHECK(parse(user.body)["counts"]["tweets"].GetUint64() == ok);  // acknowledged = stored
+}
+
+TEST_CASE("late replies: a read error after the commit (viewer_liked) is a 500, and the tweet stays",
+          "[async-post][read_errors]") {
+  namespace faults = chirp::storage::faults;
+  using faults::Call;
+  faults::Scoped guard;
+  Env env;
+  const std::string token = token_for(env, "dave");
+  HttpClient c(env.url());
+  Reply first = post(c, token, "the thread starts");
+  REQUIRE(first.status == 201);
+  const std::string parent = parse(first.body)["id"].GetString();
+  // A post, then a reply: each repeated with the one failing LMDB call (a read
+  // transaction's begin, then an mdb_get) moved one call later each time,
+  // until a run no fault reaches. A run where the fault fired after the
+  // commit (the change log moved) failed in the late reply's has_liked read:
+  // 500 in the JSON error shape, and the tweet is there. Before the commit:
+  // an error and no tweet.
+  for (const Call call : {Call::kReadBegin, Call::kGet}) {
+    for (const bool reply : {false, true}) {
+      int after_commit = 0, before_commit = 0;
+      bool clean = false;
+      for (int skip = 0; skip < 64 && !clean; ++skip) {
+        CAPTURE(static_cast<int>(call), reply, skip);
+        const std::string text = "post " + std::to_string(static_cast<int>(call)) + " " + std::to_string(reply) + " " +
+                                 std::to_string(skip);
+        const uint64_t seq = env.engine->last_change_seq();
+        faults::arm(call, EIO, 1, skip);
+        const std::string body = R"({"text":")" + text + (reply ? R"(","in_reply_to":")" + parent : "") + R"("})";
+        Reply r = c.request("POST", "/api/v1/tweets", body, {kJson, "Authorization: Bearer " + token});
+        const bool fired = faults::fired(call) == 1;
+        faults::clear_all();
+        const bool committed = env.engine->last_change_seq() > seq;
+        auto d = parse(r.body);
+        REQUIRE(d.IsObject());
+        if (!fired) {
+          REQUIRE(r.status == 201);
+          CHECK(committed);
+          clean = true;
+          continue;
+        }
+        REQUIRE(d.HasMember("error"));
+        if (!committed) {
+          ++before_commit;
+          CHECK(r.status >= 400);
+          continue;
+        }
+        ++after_commit;
+        CHECK(r.status == 500);
+        CHECK(std::string(d["error"]["code"].GetString()) == "internal");
+        // The tweet was committed: it is there, as posted.
+        Reply list = c.get("/api/v1/tweets/dave?limit=1");
+        REQUIRE(list.status == 200);
+        auto l = parse(list.body);
+        REQUIRE(l["items"].Size() == 1);
+        CHECK(std::string(l["items"][0]["text"].GetString()) == text);
+        if (reply) CHECK(std::string(l["items"][0]["in_reply_to"]["id"].GetString()) == parent);
+      }
+      CAPTURE(static_cast<int>(call), reply);
+      CHECK(clean);
+      // The reads after the commit: the new tweet's (get_tweet), then the
+      // reply's has_liked, the last read of the request (here: 2 read
+      // transactions, 1 mdb_get); every one of them was made to fail once.
+      CHECK(after_commit >= 1);
+      CHECK(before_commit >= 1);  // the token's session, ...
+    }
+  }
+  // The server kept serving throughout.
+  CHECK(c.get("/health").status == 200);
+  CHECK(env.server->dispatcher().deferred_in_flight() == 0);
 }
 
 TEST_CASE("late replies: shutdown with posts in flight answers or closes, and loses no acknowledged post",
