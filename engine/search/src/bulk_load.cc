@@ -192,19 +192,18 @@ struct BulkLoad::State {
         Xapian::WritableDatabase db(seg.path, Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC);
         // Ascending docids (each region counts down, so the reverse of arrival):
         // glass appends to its B-trees in sequential mode, full blocks, no splits.
-        for (auto it = seg.docs.rbegin(); it != seg.docs.rend(); ++it)
-          db.replace_document(it->first, schema::build_document(it->second, it->first, tg));
-        db.commit();
         // Spelling data: a word's spelling frequency is its number of
-        // occurrences (what FLAG_SPELLING adds one by one), i.e. the collection
-        // frequency of the unprefixed term. Gathered per segment, added once
-        // per distinct word by the spelling thread: far cheaper than per occurrence.
+        // occurrences (what FLAG_SPELLING adds one by one), counted by
+        // build_document (the unprefixed terms' wdfs are BM25 impacts, not
+        // counts). Gathered per segment, added once per distinct word by the
+        // spelling thread: far cheaper than per occurrence.
+        std::unordered_map<std::string, Xapian::termcount> counts;
+        auto* word_counts = d->options.spelling ? &counts : nullptr;
+        for (auto it = seg.docs.rbegin(); it != seg.docs.rend(); ++it)
+          db.replace_document(it->first, schema::build_document(it->second, it->first, tg, word_counts));
+        db.commit();
         if (d->options.spelling) {
-          std::vector<std::pair<std::string, Xapian::termcount>> words;
-          for (auto t = db.allterms_begin(); t != db.allterms_end(); ++t) {
-            const std::string& term = *t;
-            if (!term.empty() && !(term[0] >= 'A' && term[0] <= 'Z')) words.emplace_back(term, db.get_collection_freq(term));
-          }
+          std::vector<std::pair<std::string, Xapian::termcount>> words(counts.begin(), counts.end());
           {
             std::lock_guard slk(spell_mu);
             spell_queue.push_back(std::move(words));

@@ -2,6 +2,8 @@
 
 #include <ctime>
 
+#include "impact_weight.h"
+
 namespace chirp::search::schema {
 
 namespace {
@@ -150,10 +152,35 @@ Xapian::TermGenerator make_term_generator() {
   return tg;
 }
 
-Xapian::Document build_document(const TweetDocument& t, uint32_t order_docid, Xapian::TermGenerator& tg) {
+Xapian::Document build_document(const TweetDocument& t, uint32_t order_docid, Xapian::TermGenerator& tg,
+                                std::unordered_map<std::string, Xapian::termcount>* word_counts) {
+  // The text's terms first: their wdfs are then the term frequencies and add
+  // up to the document length BM25 would use. Each free-text term's wdf is
+  // then raised to its quantized BM25 impact (impact_weight.h); positions stay.
   Xapian::Document doc;
   tg.set_document(doc);
   tg.index_text(t.text);
+  std::vector<std::pair<std::string, Xapian::termcount>> tfs;
+  Xapian::termcount len = 0;
+  for (auto it = doc.termlist_begin(); it != doc.termlist_end(); ++it) {
+    tfs.emplace_back(*it, it.get_wdf());
+    len += it.get_wdf();
+  }
+  for (const auto& [term, tf] : tfs) {
+    const Xapian::termcount impact = impact_of(tf, len);
+    if (impact >= tf) {
+      doc.add_term(term, impact - tf);
+    } else {  // only in texts of thousands of words: re-add the term with wdf increment 0
+      std::vector<Xapian::termpos> positions;
+      auto it = doc.termlist_begin();
+      it.skip_to(term);
+      for (auto pos = it.positionlist_begin(); pos != it.positionlist_end(); ++pos) positions.push_back(*pos);
+      doc.remove_term(term);
+      for (Xapian::termpos pos : positions) doc.add_posting(term, pos, 0);
+      doc.add_term(term, impact);
+    }
+    if (word_counts && !(term[0] >= 'A' && term[0] <= 'Z')) (*word_counts)[term] += tf;
+  }
 
   doc.add_boolean_term(id_term(t.id));
   doc.add_boolean_term(author_term(t.author_id));

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 
 #include <xapian.h>
 
@@ -12,7 +13,7 @@
 
 namespace chirp::search::schema {
 
-inline constexpr int kFormatVersion = 2;  // 2: kDateSkew
+inline constexpr int kFormatVersion = 3;  // 2: kDateSkew; 3: wdf = BM25 impact (impact_weight.h)
 
 // Term prefixes (Xapian convention: upper-case, boolean terms lower-cased after it).
 inline constexpr char kId[] = "Q";          // Q<tweet id>: unique, identifies the document
@@ -26,7 +27,8 @@ inline constexpr char kHas[] = "XK";        // XKlinks XKmentions XKhashtags XKc
 // On a tweet whose created_at is on another UTC day than its id's millisecond
 // (date_range_source.h: such tweets are filtered by value, not by docid).
 inline constexpr char kDateSkew[] = "XS";
-// Free text: unprefixed exact lower-case words with positions, "Z"+stem without.
+// Free text: unprefixed exact lower-case words with positions, "Z"+stem without;
+// each with its quantized BM25 impact as wdf (impact_weight.h), not its count.
 
 // Value slots.
 inline constexpr Xapian::valueno kSlotCreatedAt = 0;  // sortable_serialise(created_at_ms)
@@ -58,8 +60,12 @@ bool decode_tweet(const std::string& data, TweetDocument* out);
 
 // Builds the Xapian document for a tweet, with `order_docid` in kSlotOrder.
 // `tg` is reused across calls (it carries the stemmer and, on disk, the
-// spelling database).
-Xapian::Document build_document(const TweetDocument& t, uint32_t order_docid, Xapian::TermGenerator& tg);
+// spelling database). Free-text terms get their BM25 impact as wdf
+// (impact_weight.h), so a term's wdf is not its count: with `word_counts`,
+// each unprefixed word's number of occurrences is added to it (BulkLoad's
+// spelling frequencies).
+Xapian::Document build_document(const TweetDocument& t, uint32_t order_docid, Xapian::TermGenerator& tg,
+                                std::unordered_map<std::string, Xapian::termcount>* word_counts = nullptr);
 
 // A TermGenerator configured as the index expects (English, STEM_SOME).
 Xapian::TermGenerator make_term_generator();

@@ -13,6 +13,7 @@
 #include "date_range_source.h"
 #include "docid_floor_source.h"
 #include "id_ceiling_source.h"
+#include "impact_weight.h"
 #include "index_impl.h"
 #include "memory_spelling.h"
 #include "recency_source.h"
@@ -107,10 +108,12 @@ Xapian::doccount run(const Xapian::Database& db, const Xapian::Query& query, Sor
     // index has its own docids, so it sorts by the order value (it is small).
     if (by_order_value) enquire.set_sort_by_value(schema::kSlotOrder, false);
     else enquire.set_docid_order(Xapian::Enquire::ASCENDING);
-  } else if (by_order_value) {
+  } else {
+    // BM25 from the impacts stored as wdf: no document length read per match.
+    enquire.set_weighting_scheme(ImpactWeight());
     // Equal scores (identical texts older than the recency cut) go newest
     // first, as ascending docids do on disk; memory docids follow arrival.
-    enquire.set_sort_by_relevance_then_value(schema::kSlotOrder, false);
+    if (by_order_value) enquire.set_sort_by_relevance_then_value(schema::kSlotOrder, false);
   }
   Xapian::MSet mset = enquire.get_mset(0, count, check_at_least, nullptr, decider);
   for (auto it = mset.begin(); it != mset.end(); ++it) {
