@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "../support/temp_dir.h"
+#include "follower_test_util.h"
 #include "chirp/api/internal.h"
 #include "chirp/api/services.h"
 #include "chirp/engine/engine.h"
@@ -22,6 +23,8 @@
 
 using namespace chirp;
 using engine::Engine;
+using split_test::eventually;
+using split_test::ready_field;
 using storage::ChangeRecord;
 
 namespace {
@@ -65,23 +68,6 @@ engine::ChangeSource marked_source(Producer& p) {
     std::this_thread::sleep_for(std::min(t, std::chrono::milliseconds(10)));
   };
   return src;
-}
-
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::seconds limit = std::chrono::seconds(15)) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
-}
-
-int64_t ready_field(const api::ReadyReport& r, const std::string& name) {
-  for (const auto& [k, v] : r.fields)
-    if (k == name) return v;
-  FAIL("no field " << name);
-  return -1;
 }
 
 constexpr uint32_t kUsersScope = engine::kReplicaUsers | engine::kReplicaFollows;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "../support/temp_dir.h"
+#include "follower_test_util.h"
 #include "chirp/api/services.h"
 #include "chirp/engine/engine.h"
 #include "chirp/engine/log_follower.h"
@@ -20,6 +21,8 @@
 
 using namespace chirp;
 using engine::Engine;
+using split_test::eventually;
+using split_test::ready_field;
 namespace faults = chirp::storage::faults;
 
 namespace {
@@ -57,23 +60,6 @@ struct RecordingSource {
     return afters;
   }
 };
-
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::seconds limit = std::chrono::seconds(15)) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
-}
-
-int64_t ready_field(const api::ReadyReport& r, const std::string& name) {
-  for (const auto& [k, v] : r.fields)
-    if (k == name) return v;
-  FAIL("no field " << name);
-  return -1;
-}
 
 }  // namespace
 
