@@ -93,12 +93,49 @@ const char* reason_phrase(int status) {
     case 501: return "Not Implemented";
     case 505: return "HTTP Version Not Supported";
   }
-  return "Error";
+  const char* known = Http::codeString(static_cast<Http::Code>(status));
+  return known != nullptr && *known != '\0' ? known : "Error";
+}
+
+// A whole HTTP/1.x response as bytes, with the headers respond() gives a
+// response through Pistache's ResponseWriter (Connection, the security
+// headers, Content-Type, the handler's headers, Content-Length). Used where
+// the answer is written with Tcp::Peer::send instead: refusals before a
+// request exists, and late replies (see Outgoing::send).
+std::string response_bytes(const HttpResponse& resp, bool close, bool http10) {
+  std::string out;
+  out.reserve(640 + resp.body.size());
+  auto header = [&out](std::string_view name, std::string_view value) {
+    out.append(name).append(": ").append(value).append("\r\n");
+  };
+  out.append(http10 ? "HTTP/1.0 " : "HTTP/1.1 ").append(std::to_string(resp.status)).append(" ");
+  out.append(reason_phrase(resp.status)).append("\r\n");
+  header("Connection", close ? "Close" : "Keep-Alive");
+  for (const auto& [k, v] : kSecurityHeaders)
+    if (resp.find_header(k) == nullptr) header(k, v);
+  if (!resp.content_type.empty()) header("Content-Type", resp.content_type);
+  for (const auto& [k, v] : resp.headers) {
+    if (!safe_header(k, v)) {
+      spdlog::warn("dropped unsafe response header '{}'", k.substr(0, 64));
+      continue;
+    }
+    header(k, v);
+  }
+  header("Content-Length", std::to_string(resp.body.size()));
+  out.append("\r\n").append(resp.body);
+  return out;
 }
 
 // Once the response is written (or failed): half-closes the connection when
 // `close` (the client sees EOF after the response, Pistache cleans up when it
-// closes), then calls `written`. Runs on the connection's I/O thread.
+// closes), then calls `written`. Runs on the connection's I/O thread, or at
+// once on the caller's thread if the write has already finished.
+// Pistache 0.0.5 only guards a promise's callback list where Transport's
+// write resolves it (Resolver: under the core's mutex); the promise that
+// ResponseWriter::send returns is a continuation, resolved without that lock
+// (Continuation::finishResolve), so `then` on it from another thread than the
+// I/O thread races with the resolution: a segfault inside libpistache under
+// load. Only call this off the I/O thread with Tcp::Peer::send's promise.
 void after_write(Async::Promise<ssize_t>& sent, const std::shared_ptr<Tcp::Peer>& peer, bool close,
                  std::function<void()> written) {
   std::weak_ptr<Tcp::Peer> weak = peer;
@@ -277,6 +314,7 @@ class PistacheHandler : public Http::Handler {
     out->peer = out->writer.getPeer();  // held: Pistache's send() must not see it vanish mid-call
     if (out->peer) out->conn = out->peer->tryGetData(kConnKey);
     out->close = close;
+    out->http10 = req.http10;
     out->thread = io_thread;
     out->received = std::chrono::steady_clock::now();
     out->late = late;
@@ -312,6 +350,7 @@ class PistacheHandler : public Http::Handler {
     std::shared_ptr<Tcp::Peer> peer;  // keeps the Peer and its Conn alive
     std::shared_ptr<void> conn;       // the Conn
     bool close = false;
+    bool http10 = false;     // the request's version: the answer's
     std::thread::id thread;  // where the request was dispatched
     std::chrono::steady_clock::time_point received;
     LateReplies* late = nullptr;
@@ -335,7 +374,16 @@ class PistacheHandler : public Http::Handler {
       }
       late->add();
       LateReplies* l = late;
-      respond(writer, std::move(resp), close, [l] { l->done(); });
+      // Written as bytes with Tcp::Peer::send, not ResponseWriter::send: the
+      // latter's promise must not get a `then` from this thread (after_write).
+      // What ResponseWriter::send would do besides: mark the peer idle again,
+      // so that Pistache's timeout check does not answer 408 on a kept-alive
+      // connection waiting for its next request.
+      peer->setIdle(true);
+      std::string bytes = response_bytes(resp, close, http10);
+      const size_t n = bytes.size();
+      auto sent = peer->send(RawBuffer(std::move(bytes), n));
+      after_write(sent, peer, close, [l] { l->done(); });
     }
   };
 
@@ -362,11 +410,7 @@ class PistacheHandler : public Http::Handler {
     c.rejected = true;
     c.head.clear();
     c.head.shrink_to_fit();
-    HttpResponse r = error_response(v.status, v.code, v.message);
-    std::string out = "HTTP/1.1 " + std::to_string(v.status) + " " + reason_phrase(v.status) + "\r\n";
-    out += "Content-Type: application/json\r\nConnection: close\r\n";
-    for (const auto& [k, val] : kSecurityHeaders) out += std::string(k) + ": " + val + "\r\n";
-    out += "Content-Length: " + std::to_string(r.body.size()) + "\r\n\r\n" + r.body;
+    std::string out = response_bytes(error_response(v.status, v.code, v.message), true, false);
     const size_t n = out.size();
     auto sent = peer->send(RawBuffer(std::move(out), n));
     close_after_write(sent, peer);

@@ -47,7 +47,10 @@ const std::string kJson = "Content-Type: application/json";
 struct Env : chirp::test::EngineServer {
   std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> log = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(4096);
 
-  explicit Env(uint64_t max_map = 0) : EngineServer("async-post") {
+  std::chrono::milliseconds header_timeout{0};  // 0: the server's default
+
+  explicit Env(uint64_t max_map = 0, std::chrono::milliseconds header_timeout_ms = {})
+      : EngineServer("async-post"), header_timeout(header_timeout_ms) {
     if (max_map != 0) options.map_size = options.max_map_size = max_map;
     options.search = false;
     start();
@@ -56,6 +59,7 @@ struct Env : chirp::test::EngineServer {
     EngineServer::start([&](ServerConfig& c) {
       c.threads = 2;  // fewer server threads than posts in flight: the point of late replies
       c.logger = std::make_shared<spdlog::logger>("test.async_post", log);
+      if (header_timeout.count() > 0) c.header_timeout = header_timeout;
     });
   }
   size_t log_lines_with(const std::string& needle, const std::string& and_needle = "") const {
@@ -349,6 +353,50 @@ TEST_CASE("late replies: writes waiting for split mode's consumer acks hold no s
   REQUIRE(a.ok());
   CHECK(a->counts.followers == size_t(kClients / 3));
   CHECK(env.engine->get_tweet(target->id)->like_count == size_t(kClients / 3));
+}
+
+TEST_CASE("late replies: written whole, and the kept-alive connection outlives the header timeout",
+          "[async-post]") {
+  // Late replies are written as bytes with Tcp::Peer::send (server.cpp,
+  // Outgoing::send), not through Pistache's ResponseWriter, which marks the
+  // connection idle again; without that mark, Pistache's timeout check
+  // answers 408 and closes a kept-alive connection once the header timeout
+  // (here 1.5 s, checked every 500 ms) has passed since the last request.
+  Env env(0, std::chrono::milliseconds(1500));
+  const std::string token = token_for(env, "carol");
+  HttpClient c(env.url());
+  Reply first = post(c, token, "kept alive");
+  REQUIRE(first.status == 201);
+  CHECK(first.header("content-type") == "application/json");
+  CHECK(first.header("x-content-type-options") == "nosniff");
+  CHECK(first.header("x-frame-options") == "DENY");
+  CHECK(first.header("location") == "/api/v1/tweets/carol/" + std::string(parse(first.body)["id"].GetString()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2600));
+  Reply after = c.get("/health");
+  CHECK(after.status == 200);
+  CHECK(after.new_connections == 0);  // the same connection, not closed by a 408
+
+  for (const std::string version : {"HTTP/1.1", "HTTP/1.0"}) {
+    const std::string body = R"({"text":"raw bytes"})";
+    bool closed = false;
+    std::string out = chirp::test::raw_exchange(
+        env.port,
+        "POST /api/v1/tweets " + version + "\r\nHost: x\r\n" + kJson + "\r\nAuthorization: Bearer " + token +
+            "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body,
+        5000, &closed);
+    INFO(out);
+    CHECK(out.rfind(version + " 201 Created\r\n", 0) == 0);
+    CHECK(closed);
+    const size_t end = out.find("\r\n\r\n");
+    REQUIRE(end != std::string::npos);
+    const std::string head = out.substr(0, end + 2), rest = out.substr(end + 4);
+    CHECK(head.find("\r\nConnection: Close\r\n") != std::string::npos);
+    CHECK(head.find("\r\nContent-Length: " + std::to_string(rest.size()) + "\r\n") != std::string::npos);
+    CHECK(head.find("\r\nLocation: /api/v1/tweets/") != std::string::npos);
+    auto doc = parse(rest);
+    REQUIRE(doc.IsObject());
+    CHECK(std::string(doc["text"].GetString()) == "raw bytes");
+  }
 }
 
 TEST_CASE("late replies: Idempotency-Key retries in flight together get one tweet", "[async-post]") {
