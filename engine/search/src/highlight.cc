@@ -1,6 +1,7 @@
 #include "chirp/search/highlight.h"
 
 #include <algorithm>
+#include <array>
 
 #include <xapian.h>
 
@@ -117,20 +118,46 @@ Ranges find_highlights(const TweetDocument& tweet, const HighlightTerms& terms) 
     bool first_byte[256] = {};
     for (const auto& st : terms.stems)
       if (!st.empty()) first_byte[static_cast<unsigned char>(st[0])] = true;
-    auto check = [&](const std::string& word, int start, int end) {
-      std::string w = schema::lower(word);
+    auto check = [&](const std::string& w, int start, int end) {  // w: lower-cased
       bool hit = terms.words.count(w) ||
                  (!w.empty() && first_byte[static_cast<unsigned char>(w[0])] && terms.stems.count(stem(w)));
       for (const auto& p : terms.prefixes) hit = hit || w.compare(0, p.size(), p) == 0;
       if (hit) found.emplace_back(start, end);
     };
-    std::string word;
+    // Words are lower-cased as they are read (a second pass per word through
+    // schema::lower was a fifth of a rare-word search's instructions), and
+    // ASCII goes through a table made from the same Xapian calls.
+    static const auto ascii_lower_wordchar = [] {
+      std::array<char, 128> t{};  // the lower-case character, or 0: not a word character
+      for (unsigned c = 0; c < 128; ++c)
+        if (Xapian::Unicode::is_wordchar(c)) t[c] = static_cast<char>(Xapian::Unicode::tolower(c));
+      return t;
+    }();
+    const std::string& text = tweet.text;
+    std::string word;  // lower-cased
     int cp = 0, word_start = 0;
-    for (Xapian::Utf8Iterator it(tweet.text); it != Xapian::Utf8Iterator(); ++it, ++cp) {
-      if (Xapian::Unicode::is_wordchar(*it)) {
-        if (word.empty()) word_start = cp;
-        Xapian::Unicode::append_utf8(word, *it);
-      } else if (!word.empty()) {
+    for (size_t i = 0; i < text.size(); ++cp) {
+      const auto b = static_cast<unsigned char>(text[i]);
+      if (b < 0x80) {
+        ++i;
+        if (char c = ascii_lower_wordchar[b]) {
+          if (word.empty()) word_start = cp;
+          word += c;
+          continue;
+        }
+      } else {
+        // One step of Utf8Iterator, as before: an invalid byte is one character.
+        Xapian::Utf8Iterator it(text.data() + i, text.size() - i);
+        const unsigned ch = *it;
+        ++it;
+        i = text.size() - it.left();
+        if (Xapian::Unicode::is_wordchar(ch)) {
+          if (word.empty()) word_start = cp;
+          Xapian::Unicode::append_utf8(word, Xapian::Unicode::tolower(ch));
+          continue;
+        }
+      }
+      if (!word.empty()) {
         check(word, word_start, cp);
         word.clear();
       }
