@@ -27,7 +27,7 @@ before(async () => {
   await apiCall(base, 'PUT', '/users/alice/follow', undefined, tokens.bob);
   const first = await apiCall(base, 'POST', '/tweets',
     { text: 'Shipping the new search today: try from:alice or #release, docs at https://example.com/search' }, tokens.alice);
-  await apiCall(base, 'POST', '/tweets', { text: 'Coffee first, then code review with @alice. #release' }, tokens.bob);
+  await apiCall(base, 'POST', '/tweets', { text: 'Coffee first, more coffee later, then code review with @alice. #release' }, tokens.bob);
   await apiCall(base, 'POST', '/tweets', { text: 'Looks great! The highlighted snippets are lovely.', in_reply_to: first.id }, tokens.bob);
   await apiCall(base, 'PUT', `/tweets/alice/${first.id}/like`, undefined, tokens.bob);
   await apiCall(base, 'POST', '/tweets', { text: 'Crème brûlée at the café — accents count as one character each.' }, tokens.alice);

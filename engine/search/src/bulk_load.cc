@@ -28,7 +28,7 @@ namespace chirp::search {
 namespace fs = std::filesystem;
 
 // Words seen fewer times than this in one bulk load get no spelling entry.
-constexpr Xapian::termcount kMinSpellingFreq = 2;
+using schema::kMinSpellingFreq;
 // Small segments keep glass's in-memory inverter small (its per-term maps are
 // most of a document's indexing cost), but each is a compaction source with
 // its files open. So the builders merge runs of this many adjacent segments

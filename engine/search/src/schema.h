@@ -39,6 +39,11 @@ inline constexpr Xapian::valueno kSlotTweetId = 4;    // 8-byte big-endian tweet
 inline constexpr Xapian::valueno kSlotDay = 5;        // "YYYY-MM-DD" UTC, for counts
 
 // Metadata keys, written in the same commit as the documents they describe.
+// A word gets did-you-mean spelling data once it has been seen this many
+// times (BulkLoad counts occurrences; the writer, documents): one-off words
+// (typos, random strings) never enter the spelling table.
+inline constexpr Xapian::termcount kMinSpellingFreq = 2;
+
 inline constexpr char kMetaFormat[] = "chirp.format";
 inline constexpr char kMetaLastSeq[] = "chirp.last_seq";
 inline constexpr char kMetaAllocator[] = "chirp.docid_allocator";

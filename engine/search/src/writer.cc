@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <unordered_map>
 
 #include <spdlog/spdlog.h>
 
@@ -20,12 +21,38 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-void write_item(Xapian::WritableDatabase& db, Xapian::TermGenerator& tg, const WorkItem& item) {
+// Did-you-mean data for the words of a tweet just written: a word gets an
+// entry once a second tweet uses it (or one tweet twice), as BulkLoad does.
+// TermGenerator's FLAG_SPELLING added every word, and a stream of one-off
+// words (typos, random strings) then grows the spelling table for ever: glass
+// keeps all words sharing a start in one entry, rewritten and recompressed by
+// each commit that adds to it, so commits slowed (49 -> 188 ms after 110,000
+// new words in a stand-alone run) and the writer's heap grew with it (the
+// soak's RssAnon rise, docs/reliability.md). `words`: each plain word's
+// occurrences in the tweet; the termfreq counts the tweet itself. When the
+// second tweet with a word arrives, the first one's occurrences are taken as
+// one (Xapian 1.4 has no cheap way to read an entry's frequency back): a word
+// its first tweet held twice or more, counted then, is counted one too high.
+// The frequency only orders suggestions at the same edit distance.
+void add_spelling(Xapian::WritableDatabase& db, const std::unordered_map<std::string, Xapian::termcount>& words) {
+  for (const auto& [word, k] : words) {
+    const Xapian::doccount documents = db.get_termfreq(word);
+    if (documents >= schema::kMinSpellingFreq)
+      db.add_spelling(word, documents == schema::kMinSpellingFreq ? k + 1 : k);
+    else if (k >= schema::kMinSpellingFreq)
+      db.add_spelling(word, k);
+  }
+}
+
+void write_item(Xapian::WritableDatabase& db, Xapian::TermGenerator& tg, const WorkItem& item, bool spelling) {
   const IndexOp& op = item.op;
   switch (op.kind) {
-    case IndexOp::kUpsertTweet:
-      db.replace_document(item.docid, schema::build_document(op.tweet, item.docid, tg));
+    case IndexOp::kUpsertTweet: {
+      std::unordered_map<std::string, Xapian::termcount> words;
+      db.replace_document(item.docid, schema::build_document(op.tweet, item.docid, tg, spelling ? &words : nullptr));
+      if (spelling) add_spelling(db, words);
       break;
+    }
     case IndexOp::kDeleteTweet:
       db.delete_document(schema::id_term(op.id));
       break;
@@ -56,13 +83,7 @@ void sync_dir(const std::string& dir) {
 
 void SearchIndex::Impl::writer_loop() {
   Xapian::TermGenerator tg = schema::make_term_generator();
-  auto attach_spelling = [&] {
-    if (options.spelling && wdb) {
-      tg.set_database(*wdb);
-      tg.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
-    }
-  };
-  attach_spelling();
+  const bool spelling = options.spelling;  // add_spelling above, not TermGenerator's FLAG_SPELLING
   std::vector<WorkItem> written;  // in glass, not yet committed (kept whole: see rewrite_needed)
   size_t written_bytes = 0;      // their estimated_bytes: commit by size too
   auto deadline = Clock::time_point::max();
@@ -77,8 +98,7 @@ void SearchIndex::Impl::writer_loop() {
   auto rewrite_written = [&] {
     wdb->close();  // whatever the failure left buffered goes; the last commit stays
     *wdb = Xapian::WritableDatabase(dir, Xapian::DB_OPEN);
-    attach_spelling();
-    for (const WorkItem& item : written) write_item(*wdb, tg, item);
+    for (const WorkItem& item : written) write_item(*wdb, tg, item, spelling);
     rewrite_needed = false;
   };
 
@@ -148,7 +168,6 @@ void SearchIndex::Impl::writer_loop() {
     Status opened = open_disk(&fresh);
     if (st.ok()) st = opened;
     if (!st.ok()) spdlog::error("search index {} failed: {}", what, st.message());
-    attach_spelling();
     {
       std::lock_guard lk(mem_mu);
       ++mem.epoch;
@@ -217,7 +236,7 @@ void SearchIndex::Impl::writer_loop() {
       if (!wdb) continue;
       if (!rewrite_needed) {  // otherwise the next commit writes it with the rest
         try {
-          write_item(*wdb, tg, item);
+          write_item(*wdb, tg, item, spelling);
         } catch (const Xapian::Error& e) {
           // The memory index still serves it; the next commit writes the whole batch again.
           spdlog::error("search index write failed for seq {} ({}: {})", item.op.seq, e.get_type(), e.get_msg());
