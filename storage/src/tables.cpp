@@ -226,25 +226,25 @@ Result<SessionTable::SweepStep> SessionTable::scan_expired(MDB_txn* txn, std::st
     ++step.scanned;
     SessionRecord r;
     CHIRP_RETURN_IF_ERROR(decode(c.value(), &r));
-    if (r.expires_at_ms <= now_ms) step.expired.push_back({std::string(c.key()), r.user_id});
+    if (r.expires_at_ms <= now_ms) step.expired.emplace_back(c.key());
   }
   CHIRP_RETURN_IF_ERROR(c.status());
   if (ok) step.next = std::string(c.key());  // the first key not looked at
   return step;
 }
 
-Result<size_t> SessionTable::remove_expired(MDB_txn* txn, const std::vector<ExpiredSession>& expired,
+Result<size_t> SessionTable::remove_expired(MDB_txn* txn, const std::vector<std::string>& expired,
                                             int64_t now_ms) const {
   size_t removed = 0;
-  for (const ExpiredSession& e : expired) {
+  for (const std::string& hash : expired) {
     // Looked at again in this transaction: the scan may have run in an older snapshot.
     SessionRecord r;
-    Status s = get(txn, e.hash, &r);
+    Status s = get(txn, hash, &r);
     if (s.code() == Code::kNotFound) continue;  // gone meanwhile (logout, revocation)
     CHIRP_RETURN_IF_ERROR(s);
     if (r.expires_at_ms > now_ms) continue;
-    CHIRP_RETURN_IF_ERROR(storage::del(txn, by_hash_, e.hash));
-    CHIRP_RETURN_IF_ERROR(storage::del(txn, by_user_, key_u64_bytes(r.user_id, e.hash)));
+    CHIRP_RETURN_IF_ERROR(storage::del(txn, by_hash_, hash));
+    CHIRP_RETURN_IF_ERROR(storage::del(txn, by_user_, key_u64_bytes(r.user_id, hash)));
     ++removed;
   }
   return removed;

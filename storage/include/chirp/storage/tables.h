@@ -104,17 +104,13 @@ class SessionTable {
   // expires_at_ms <= now_ms; remove_expired (a write transaction) removes the
   // listed sessions that are still there and still expired at `now_ms`, with
   // their by-user entries, and returns how many it removed.
-  struct ExpiredSession {
-    std::string hash;
-    uint64_t user_id = 0;
-  };
   struct SweepStep {
     size_t scanned = 0;
-    std::vector<ExpiredSession> expired;
+    std::vector<std::string> expired;  // session hashes (remove_expired re-reads each record)
     std::string next;  // where the next step starts; "" = the end was reached
   };
   Result<SweepStep> scan_expired(MDB_txn* txn, std::string_view from, int64_t now_ms, size_t max_scan) const;
-  Result<size_t> remove_expired(MDB_txn* txn, const std::vector<ExpiredSession>& expired, int64_t now_ms) const;
+  Result<size_t> remove_expired(MDB_txn* txn, const std::vector<std::string>& expired, int64_t now_ms) const;
   uint64_t count_by_user(MDB_txn* txn) const { return entry_count(txn, by_user_); }
 
  private:
