@@ -134,7 +134,7 @@ TEST_CASE("resume: a crash mid-batch loses nothing and applies nothing twice", "
 }
 
 TEST_CASE("corruption: a damaged index opens empty and asks for a rebuild", "[search][lifecycle]") {
-  std::string file = GENERATE(std::string("iamglass"), std::string("postlist.glass"), std::string("docdata.glass"));
+  std::string file = GENERATE(std::string("iamglass"), std::string("postlist.glass"), std::string("termlist.glass"));
   IndexFixture fx;
   REQUIRE(fx.index->apply(upserts(1, 20, "sigma")).ok());
   REQUIRE(fx.index->flush().ok());

@@ -523,7 +523,7 @@ Status BulkLoad::finish() {
         for (auto it = seg.postlist_begin(""); it != seg.postlist_end(""); ++it) {
           TweetDocument t;
           Xapian::Document doc = seg.get_document(*it);
-          if (!schema::decode_tweet(doc.get_data(), &t)) throw Xapian::DatabaseCorruptError("bad segment document");
+          if (!schema::decode_tweet(doc.get_value(schema::kSlotRecord), &t)) throw Xapian::DatabaseCorruptError("bad segment document");
           out.replace_document(*it, schema::build_document(t, *it, copy_tg));
         }
       }

@@ -58,17 +58,25 @@ std::string author_term(uint64_t author_id) { return kAuthor + std::to_string(au
 
 namespace {
 
-void put_u64(std::string& out, uint64_t v) { out += be64(v); }
+// The tweet record, stored uncompressed in kSlotRecord (see schema.h), so
+// it is compact: LEB128 varints for integers and lengths, then the bytes.
+void put_varint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out += static_cast<char>((v & 0x7f) | 0x80);
+    v >>= 7;
+  }
+  out += static_cast<char>(v);
+}
 void put_str(std::string& out, const std::string& s) {
-  put_u64(out, s.size());
+  put_varint(out, s.size());
   out += s;
 }
 void put_entities(std::string& out, const std::vector<chirp::text::Entity>& v) {
-  put_u64(out, v.size());
+  put_varint(out, v.size());
   for (const auto& e : v) {
     put_str(out, e.value);
-    put_u64(out, static_cast<uint64_t>(e.start));
-    put_u64(out, static_cast<uint64_t>(e.end));
+    put_varint(out, static_cast<uint64_t>(e.start));
+    put_varint(out, static_cast<uint64_t>(e.end));
   }
 }
 
@@ -77,46 +85,57 @@ struct Reader {
   const std::string& s;
   size_t pos = 0;
   bool ok = true;
-  uint64_t u64() {
-    if (!ok || s.size() - pos < 8) { ok = false; return 0; }
-    uint64_t v = from_be64(s.substr(pos, 8));
-    pos += 8;
-    return v;
+  uint64_t varint() {
+    uint64_t v = 0;
+    for (int shift = 0; ok; shift += 7) {
+      if (pos >= s.size() || shift > 63) {
+        ok = false;
+        break;
+      }
+      const auto byte = static_cast<unsigned char>(s[pos++]);
+      v |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      if (byte < 0x80) return v;
+    }
+    return 0;
   }
   std::string str() {
-    uint64_t n = u64();
-    if (!ok || s.size() - pos < n) { ok = false; return {}; }
-    std::string v = s.substr(pos, n);
+    uint64_t n = varint();
+    if (!ok || s.size() - pos < n) {
+      ok = false;
+      return {};
+    }
+    std::string v(s, pos, n);
     pos += n;
     return v;
   }
   bool entities(std::vector<chirp::text::Entity>* v) {
-    uint64_t n = u64();
-    if (!ok || n > 10000) return ok = false;
+    uint64_t n = varint();
+    if (!ok || n > s.size() - pos) return ok = false;  // each entity takes at least 3 bytes
     v->resize(n);
     for (auto& e : *v) {
       e.value = str();
-      e.start = static_cast<int>(u64());
-      e.end = static_cast<int>(u64());
+      e.start = static_cast<int>(varint());
+      e.end = static_cast<int>(varint());
     }
     return ok;
   }
 };
 
-constexpr uint64_t kRecordVersion = 1;
+constexpr uint64_t kRecordVersion = 2;  // 1: 8-byte big-endian fields (format 3 and before)
 
 }  // namespace
 
 std::string encode_tweet(const TweetDocument& t) {
   std::string out;
-  put_u64(out, kRecordVersion);
-  put_u64(out, t.id);
-  put_u64(out, t.author_id);
+  out.reserve(32 + t.username.size() + t.display_name.size() + t.text.size() + t.in_reply_to_username.size());
+  put_varint(out, kRecordVersion);
+  put_varint(out, t.id);
+  put_varint(out, t.author_id);
   put_str(out, t.username);
   put_str(out, t.display_name);
   put_str(out, t.text);
-  put_u64(out, static_cast<uint64_t>(t.created_at_ms));
-  put_u64(out, t.in_reply_to_id);
+  put_varint(out, static_cast<uint64_t>(t.created_at_ms));
+  put_varint(out, t.in_reply_to_id);
   put_str(out, t.in_reply_to_username);
   put_entities(out, t.entities.hashtags);
   put_entities(out, t.entities.mentions);
@@ -127,20 +146,20 @@ std::string encode_tweet(const TweetDocument& t) {
 
 bool decode_tweet(const std::string& data, TweetDocument* t) {
   Reader r{data};
-  if (r.u64() != kRecordVersion) return false;
-  t->id = r.u64();
-  t->author_id = r.u64();
+  if (r.varint() != kRecordVersion) return false;
+  t->id = r.varint();
+  t->author_id = r.varint();
   t->username = r.str();
   t->display_name = r.str();
   t->text = r.str();
-  t->created_at_ms = static_cast<int64_t>(r.u64());
-  t->in_reply_to_id = r.u64();
+  t->created_at_ms = static_cast<int64_t>(r.varint());
+  t->in_reply_to_id = r.varint();
   t->in_reply_to_username = r.str();
   r.entities(&t->entities.hashtags);
   r.entities(&t->entities.mentions);
   r.entities(&t->entities.urls);
   r.entities(&t->entities.cashtags);
-  return r.ok;
+  return r.ok && r.pos == data.size();
 }
 
 Xapian::TermGenerator make_term_generator() {
@@ -211,7 +230,7 @@ Xapian::Document build_document(const TweetDocument& t, uint32_t order_docid, Xa
   doc.add_value(kSlotOrder, be32(order_docid));
   doc.add_value(kSlotTweetId, be64(t.id));
   doc.add_value(kSlotDay, utc_day(t.created_at_ms));
-  doc.set_data(encode_tweet(t));
+  doc.add_value(kSlotRecord, encode_tweet(t));
   return doc;
 }
 

@@ -13,7 +13,9 @@
 
 namespace chirp::search::schema {
 
-inline constexpr int kFormatVersion = 3;  // 2: kDateSkew; 3: wdf = BM25 impact (impact_weight.h)
+// 2: kDateSkew; 3: wdf = BM25 impact (impact_weight.h); 4: the tweet record in
+// kSlotRecord (varint-encoded) instead of the document data.
+inline constexpr int kFormatVersion = 4;
 
 // Term prefixes (Xapian convention: upper-case, boolean terms lower-cased after it).
 inline constexpr char kId[] = "Q";          // Q<tweet id>: unique, identifies the document
@@ -37,6 +39,11 @@ inline constexpr Xapian::valueno kSlotReplyTo = 2;    // 8-byte big-endian in_re
 inline constexpr Xapian::valueno kSlotOrder = 3;      // 4-byte big-endian docid: recent-first order key
 inline constexpr Xapian::valueno kSlotTweetId = 4;    // 8-byte big-endian tweet id
 inline constexpr Xapian::valueno kSlotDay = 5;        // "YYYY-MM-DD" UTC, for counts
+// The tweet record (encode_tweet), what a hit shows. A value, not the
+// document data: glass zlib-compresses document data, so each write paid a
+// deflate (its setup clears a 64 KB hash table) and each hit read an
+// inflate; values live uncompressed in the postlist table.
+inline constexpr Xapian::valueno kSlotRecord = 6;
 
 // Metadata keys, written in the same commit as the documents they describe.
 // A word gets did-you-mean spelling data once it has been seen this many
@@ -59,7 +66,8 @@ bool date_skewed(const TweetDocument& t);        // created_at on another UTC da
 std::string id_term(uint64_t tweet_id);          // "Q<id>"
 std::string author_term(uint64_t author_id);     // "A<id>"
 
-// Serialises a tweet into document data and back (length-prefixed binary).
+// Serialises a tweet into its record (kSlotRecord) and back: varints and
+// length-prefixed strings; decode_tweet is false on any malformed record.
 std::string encode_tweet(const TweetDocument& t);
 bool decode_tweet(const std::string& data, TweetDocument* out);
 

@@ -27,7 +27,7 @@ void check_readable(const std::string& dir) {
   for (auto it = db.postlist_begin(""); it != db.postlist_end("") && n < 16; ++it, ++n) {
     Xapian::Document doc = db.get_document(*it);
     TweetDocument t;
-    if (!schema::decode_tweet(doc.get_data(), &t)) throw Xapian::DatabaseCorruptError("bad document data");
+    if (!schema::decode_tweet(doc.get_value(schema::kSlotRecord), &t)) throw Xapian::DatabaseCorruptError("bad tweet record");
     for (auto term = doc.termlist_begin(); term != doc.termlist_end(); ++term) (void)term.get_wdf();
   }
   n = 0;

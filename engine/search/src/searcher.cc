@@ -33,7 +33,7 @@ struct Candidate {
   uint32_t order = 0;
   double score = 0;
   TweetDocument tweet;
-  bool corrupt = false;  // document data that does not decode
+  bool corrupt = false;  // a record (kSlotRecord) that does not decode
 };
 
 struct Cursor {
@@ -119,10 +119,10 @@ Xapian::doccount run(const Xapian::Database& db, const Xapian::Query& query, Sor
   for (auto it = mset.begin(); it != mset.end(); ++it) {
     Xapian::Document doc = it.get_document();
     Candidate c;
-    // The tweet id comes from the document data (read anyway for the hit);
-    // on disk the order key is the docid. A value read costs a value-stream
-    // chunk lookup per slot and hit.
-    c.corrupt = !schema::decode_tweet(doc.get_data(), &c.tweet);
+    // The tweet id comes from the record (read anyway for the hit); on disk
+    // the order key is the docid. A value read costs a value-stream chunk
+    // lookup per slot and hit.
+    c.corrupt = !schema::decode_tweet(doc.get_value(schema::kSlotRecord), &c.tweet);
     c.id = c.corrupt ? schema::from_be64(doc.get_value(schema::kSlotTweetId)) : c.tweet.id;
     c.order = by_order_value ? schema::from_be32(doc.get_value(schema::kSlotOrder)) : static_cast<uint32_t>(*it);
     c.score = sort == SortOrder::kRecent ? 0 : it.get_weight();
