@@ -30,3 +30,20 @@ TEST_CASE("highlight: excluded words are not marked", "[search][highlight]") {
   REQUIRE(q.ok());
   CHECK(find_highlights(t, q->highlight) == Ranges{{0, 4}});
 }
+
+TEST_CASE("highlight: the words skipped without stemming cannot share a query stem", "[search][highlight]") {
+  // Words are stemmed only when they start with a query stem's first two
+  // bytes; the English stemmer's exceptions dying/lying/tying (die, lie, tie)
+  // change the second byte, and one-letter stems and words still match.
+  auto t = testing::tweet(testing::kEpoch2020Ms, 1, 1, "alice",
+                          "Dying plants, lying cats, tying knots: a die, a lie, a tie; I ran, Running");
+  auto q = parse_query("die lie tie a running");
+  REQUIRE(q.ok());
+  CHECK(highlight(t.text, find_highlights(t, q->highlight), "[", "]") ==
+        "[Dying] plants, [lying] cats, [tying] knots: [a] [die], [a] [lie], [a] [tie]; I ran, [Running]");
+  // Words starting with the right byte but another second byte stay unmarked.
+  auto t2 = testing::tweet(testing::kEpoch2020Ms, 1, 1, "alice", "dice dread lies lied lie");
+  auto q2 = parse_query("lie");
+  REQUIRE(q2.ok());
+  CHECK(highlight(t2.text, find_highlights(t2, q2->highlight), "[", "]") == "dice dread [lies] [lied] [lie]");
+}
