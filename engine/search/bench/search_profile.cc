@@ -13,6 +13,10 @@
 // CHIRP_PROFILE_PER_QUERY=N prints the N slowest queries per sort and kind
 // (each query's best time over the rounds, with its estimated total, hit
 // count and whether a suggestion came back), to find a kind's tail.
+// CHIRP_PROFILE_PENDING=N first applies the corpus's first N tweets again as
+// new tweets (new ids, created now) and keeps them uncommitted (commit
+// interval of an hour), so every search also runs on a memory index of N
+// pending tweets. The index commits them when it closes: use a copy.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -53,10 +57,32 @@ int main(int argc, char** argv) {
       for (const auto& q : queries) out << q.kind << '\t' << q.chirp << '\n';
     }
   }
-  auto idx = SearchIndex::Open(argv[1], SearchIndexOptions{});
+  const int pending = std::getenv("CHIRP_PROFILE_PENDING") ? std::atoi(std::getenv("CHIRP_PROFILE_PENDING")) : 0;
+  SearchIndexOptions options;
+  if (pending > 0) {
+    options.commit_interval = std::chrono::hours(1);
+    options.commit_docs = 10'000'000;
+  }
+  auto idx = SearchIndex::Open(argv[1], options);
   if (!idx.ok()) {
     std::cerr << idx.status().message() << "\n";
     return 1;
+  }
+  if (pending > 0) {
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch()).count();
+    uint64_t seq = (*idx)->searchable_seq();
+    std::vector<IndexOp> ops;
+    int i = 0;
+    for (TweetDocument t : load_corpus(argv[2], pending)) {
+      t.created_at_ms = now_ms - pending + i++;
+      t.id = (static_cast<uint64_t>(t.created_at_ms - 1577836800000) << 22) | 7;  // 2020 epoch snowflake
+      ops.push_back(IndexOp::Upsert(++seq, t));
+    }
+    if (auto st = (*idx)->apply(std::move(ops)); !st.ok()) {
+      std::cerr << "apply: " << st.message() << "\n";
+      return 1;
+    }
   }
   // CHIRP_PROFILE_DUMP=FILE: the first round's hit ids per query and sort.
   std::unique_ptr<std::ofstream> dump;
