@@ -17,7 +17,9 @@
 //
 // Every path that builds a document goes through schema::build_document, so
 // the disk index (writer, BulkLoad) and the memory index store the same
-// impacts; their idf still comes from each index's own statistics.
+// impacts. The disk index's idf comes from its own statistics; the memory
+// index's part of a search uses GivenIdfImpactWeight, whose idf is computed
+// by the searcher from the disk and memory statistics together.
 // Changing any constant here changes the stored wdfs: bump kFormatVersion.
 #pragma once
 
@@ -61,6 +63,20 @@ inline Xapian::termcount impact_of(Xapian::termcount tf, Xapian::termcount len) 
   return static_cast<Xapian::termcount>(std::clamp<long>(q, 1, kImpactMax));
 }
 
+// BM25's idf as Xapian 1.4's BM25Weight::init computes it without a relevance
+// set, for a term in `termfreq` of `doccount` documents (termfreq > 0): the
+// Robertson/Sparck Jones idf, with tw < 2 (a term in more than a third of the
+// documents) raised to tw/2 + 1 so that common terms still weigh something
+// positive. Always > 0.
+inline double impact_idf(Xapian::doccount doccount, Xapian::doccount termfreq) {
+  double tw = (static_cast<double>(doccount) - termfreq + 0.5) / (termfreq + 0.5);
+  if (tw < 2) tw = tw * 0.5 + 1;
+  return std::log(tw);
+}
+
+// BM25Weight's query-side factor for a term given `wqf` times in the query.
+inline double impact_wqf_factor(double wqf) { return (kBm25K3 + 1) * wqf / (kBm25K3 + wqf); }
+
 // idf(t) × wdf / kImpactScale, idf exactly as Xapian 1.4's BM25Weight computes
 // it without a relevance set. Boolean terms (wdf 0) weigh 0, as under BM25.
 class ImpactWeight : public Xapian::Weight {
@@ -92,14 +108,47 @@ class ImpactWeight : public Xapian::Weight {
       termweight_ = 0;
       return;
     }
-    // BM25Weight::init in Xapian 1.4: the Robertson/Sparck Jones idf, with
-    // tw < 2 (a term in more than a third of the documents) raised to
-    // tw/2 + 1 so that common terms still weigh something positive.
-    double tw = (get_collection_size() - tf + 0.5) / (tf + 0.5);
-    if (tw < 2) tw = tw * 0.5 + 1;
-    double w = std::log(tw) * factor;
-    double wqf = get_wqf();
-    w *= (kBm25K3 + 1) * wqf / (kBm25K3 + wqf);
+    double w = impact_idf(get_collection_size(), tf) * factor;
+    w *= impact_wqf_factor(get_wqf());
+    termweight_ = w / kImpactScale;
+  }
+
+  double termweight_ = 0;
+};
+
+// ImpactWeight with the idf given from outside: the query wraps each weighted
+// leaf in OP_SCALE_WEIGHT(leaf, idf) and the scale factor Xapian passes to
+// init() is taken as the idf itself; the database's own termfreq and size are
+// not used. Xapian 1.4 does not tell a Weight which term it weighs, so this is
+// how the memory index's part of a search (searcher.cc) scores a term with the
+// idf of disk + memory. Every weighted leaf of such a query must be wrapped:
+// a bare one would get idf 1. Factor 0 (filter-only groups) still weighs 0.
+// For the same idf value, the arithmetic is ImpactWeight's with factor 1, so
+// a document scores bit for bit as it does on disk with that idf.
+class GivenIdfImpactWeight : public Xapian::Weight {
+ public:
+  GivenIdfImpactWeight() {
+    need_stat(WDF);
+    need_stat(WDF_MAX);
+    need_stat(WQF);
+  }
+
+  GivenIdfImpactWeight* clone() const override { return new GivenIdfImpactWeight; }
+  std::string name() const override { return "chirp::GivenIdfImpactWeight"; }
+  std::string serialise() const override { return std::string(); }
+  GivenIdfImpactWeight* unserialise(const std::string&) const override { return new GivenIdfImpactWeight; }
+
+  double get_sumpart(Xapian::termcount wdf, Xapian::termcount, Xapian::termcount) const override {
+    return termweight_ * wdf;
+  }
+  double get_maxpart() const override { return termweight_ * get_wdf_upper_bound(); }
+  double get_sumextra(Xapian::termcount, Xapian::termcount) const override { return 0; }
+  double get_maxextra() const override { return 0; }
+
+ private:
+  void init(double idf) override {
+    double w = idf;
+    w *= impact_wqf_factor(get_wqf());
     termweight_ = w / kImpactScale;
   }
 

@@ -120,7 +120,8 @@ struct Group {
 
 class Parser {
  public:
-  Parser(std::vector<Token> toks, const QueryLimits& limits) : toks_(std::move(toks)), limits_(limits) {}
+  Parser(std::vector<Token> toks, const QueryLimits& limits, LeafHook* hook)
+      : toks_(std::move(toks)), limits_(limits), hook_(hook) {}
 
   Result<ParsedQuery> run() {
     Xapian::Query q;
@@ -213,9 +214,23 @@ class Parser {
     CHIRP_RETURN_IF_ERROR(count_terms(static_cast<int>(words.size())));
     if (!neg) for (auto& w : words) out_.highlight.words.insert(w);
     out_.has_free_text = true;
-    if (words.size() == 1) *out = Xapian::Query(words[0]);  // quoted = exact form, no stemming
-    else *out = Xapian::Query(Xapian::Query::OP_PHRASE, words.begin(), words.end());
+    if (words.size() == 1) *out = leaf(words[0]);  // quoted = exact form, no stemming
+    else *out = phrase_query(words);
     return Status::Ok();
+  }
+
+  // A term leaf, through the hook if any.
+  Xapian::Query leaf(const std::string& term) {
+    return hook_ ? hook_->term(term, Xapian::Query(term)) : Xapian::Query(term);
+  }
+
+  // OP_PHRASE of `words`; with a hook, FILTER(AND(leaves), PHRASE) (see LeafHook).
+  Xapian::Query phrase_query(const std::vector<std::string>& words) {
+    Xapian::Query p(Xapian::Query::OP_PHRASE, words.begin(), words.end());
+    if (!hook_) return p;
+    std::vector<Xapian::Query> leaves;
+    for (const auto& w : words) leaves.push_back(leaf(w));
+    return Xapian::Query(Xapian::Query::OP_FILTER, Xapian::Query(Xapian::Query::OP_AND, leaves.begin(), leaves.end()), p);
   }
 
   Status word(const std::string& raw, bool neg, Xapian::Query* out, bool* is_filter) {
@@ -252,6 +267,7 @@ class Parser {
       out_.has_free_text = true;
       *out = Xapian::Query(Xapian::Query::OP_WILDCARD, stem, limits_.max_wildcard,
                            Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
+      if (hook_) *out = hook_->wildcard(stem, *out);
       return Status::Ok();
     }
     if (raw.find('*') != std::string::npos)
@@ -262,7 +278,7 @@ class Parser {
     out_.has_free_text = true;
     if (words.size() > 1) {  // "e-mail", "don't": the parts in order, as indexed
       if (!neg) for (auto& w : words) out_.highlight.words.insert(w);
-      *out = Xapian::Query(Xapian::Query::OP_PHRASE, words.begin(), words.end());
+      *out = phrase_query(words);
       return Status::Ok();
     }
     const std::string& w = words[0];
@@ -278,10 +294,10 @@ class Parser {
     // scores exactly as OR would, but reads the exact form's postings only at
     // the stem's candidates instead of merging two posting lists.
     if (!indexed_with_stem(w)) {
-      *out = Xapian::Query(w);
+      *out = leaf(w);
       return Status::Ok();
     }
-    *out = Xapian::Query(Xapian::Query::OP_AND_MAYBE, Xapian::Query("Z" + stemmed), Xapian::Query(w));
+    *out = Xapian::Query(Xapian::Query::OP_AND_MAYBE, leaf("Z" + stemmed), leaf(w));
     return Status::Ok();
   }
 
@@ -330,6 +346,7 @@ class Parser {
   std::vector<Token> toks_;
   size_t pos_ = 0;
   QueryLimits limits_;
+  LeafHook* hook_ = nullptr;
   int terms_ = 0;
   ParsedQuery out_;
   Xapian::Stem stemmer_{"english"};
@@ -360,13 +377,13 @@ Result<int64_t> parse_day(std::string_view day) {
   return static_cast<int64_t>(t) * 1000;
 }
 
-Result<ParsedQuery> parse_query(std::string_view q, const QueryLimits& limits) {
+Result<ParsedQuery> parse_query(std::string_view q, const QueryLimits& limits, LeafHook* hook) {
   if (q.size() > limits.max_bytes)
     return Status::InvalidArgument("query too long (max " + std::to_string(limits.max_bytes) + " bytes)");
   try {
     std::vector<Token> toks;
     CHIRP_RETURN_IF_ERROR(lex(q, &toks));
-    return Parser(std::move(toks), limits).run();
+    return Parser(std::move(toks), limits, hook).run();
   } catch (const Xapian::Error& e) {
     return Status::InvalidArgument("could not parse query: " + e.get_msg());
   } catch (const std::exception& e) {

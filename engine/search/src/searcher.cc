@@ -6,6 +6,7 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <queue>
 #include <thread>
 #include <unordered_set>
 
@@ -98,7 +99,7 @@ struct DeletedFilter : Xapian::MatchDecider {
 // (exact when check_at_least covers every match).
 Xapian::doccount run(const Xapian::Database& db, const Xapian::Query& query, SortOrder sort, bool by_order_value,
                      Xapian::doccount count, std::vector<Candidate>* out, const Xapian::MatchDecider* decider = nullptr,
-                     Xapian::doccount check_at_least = 0) {
+                     Xapian::doccount check_at_least = 0, bool given_idf = false) {
   Xapian::Enquire enquire(db);
   enquire.set_query(query);
   if (sort == SortOrder::kRecent) {
@@ -110,7 +111,9 @@ Xapian::doccount run(const Xapian::Database& db, const Xapian::Query& query, Sor
     else enquire.set_docid_order(Xapian::Enquire::ASCENDING);
   } else {
     // BM25 from the impacts stored as wdf: no document length read per match.
-    enquire.set_weighting_scheme(ImpactWeight());
+    // given_idf: the query carries each term's idf (GlobalIdf below).
+    if (given_idf) enquire.set_weighting_scheme(GivenIdfImpactWeight());
+    else enquire.set_weighting_scheme(ImpactWeight());
     // Equal scores (identical texts older than the recency cut) go newest
     // first, as ascending docids do on disk; memory docids follow arrival.
     if (by_order_value) enquire.set_sort_by_relevance_then_value(schema::kSlotOrder, false);
@@ -209,14 +212,21 @@ MemorySnapshot take_snapshot(const SearchIndex::Impl& d) {
   return snap;
 }
 
+// With `defer` set, a non-empty memory index is not searched: *defer is set
+// and the caller searches again with given_idf and a GlobalIdf query.
 MemorySnapshot search_memory(const SearchIndex::Impl& d, const Xapian::Query& q, SortOrder sort,
-                             Xapian::doccount count, std::vector<Candidate>* out) {
+                             Xapian::doccount count, std::vector<Candidate>* out, bool* defer = nullptr,
+                             bool given_idf = false) {
   std::lock_guard lk(d.mem_mu);
   MemorySnapshot snap = take_snapshot(d);
   if (d.mem.db.get_doccount() == 0) return snap;
+  if (defer) {
+    *defer = true;
+    return snap;
+  }
   // Live documents beyond the pending tweets are stale copies of committed ones.
   if (d.mem.db.get_doccount() <= d.mem.upserts.size()) {
-    snap.estimate = run(d.mem.db, q, sort, true, count, out);
+    snap.estimate = run(d.mem.db, q, sort, true, count, out, nullptr, 0, given_idf);
   } else {
     // Stale copies are left out; looking at every memory match makes the
     // pending count exact instead of a decider-scaled guess. The memory index
@@ -226,7 +236,7 @@ MemorySnapshot search_memory(const SearchIndex::Impl& d, const Xapian::Query& q,
     // the count is Xapian's scaled estimate.
     PendingOnly pending(d.mem);
     snap.estimate = run(d.mem.db, q, sort, true, count, out, &pending,
-                        std::min<Xapian::doccount>(d.mem.db.get_doccount(), kExactMemoryMatches));
+                        std::min<Xapian::doccount>(d.mem.db.get_doccount(), kExactMemoryMatches), given_idf);
   }
   return snap;
 }
@@ -281,6 +291,143 @@ void suggest_from_memory(const SearchIndex::Impl& d, const std::vector<std::stri
   }
 }
 
+// Documents of the memory index holding `term` whose tweet is pending (not a
+// stale copy of a committed one, which the disk statistics count already).
+// With stale copies present that is a walk of the term's memory postings,
+// charged to *budget (the postings one search may walk under mem_mu); past
+// it, or past kExactMemoryMatches memory documents (a long catch-up), the
+// memory termfreq, stale copies included. Caller holds mem_mu.
+Xapian::doccount pending_termfreq(const MemoryState& mem, const std::string& term, Xapian::doccount* budget) {
+  Xapian::doccount tf = mem.db.get_termfreq(term);
+  Xapian::doccount docs = mem.db.get_doccount();
+  if (tf == 0 || docs <= mem.upserts.size() || docs > kExactMemoryMatches || tf > *budget) return tf;
+  *budget -= tf;
+  PendingOnly pending(mem);
+  Xapian::doccount n = 0;
+  for (auto it = mem.db.postlist_begin(term); it != mem.db.postlist_end(term); ++it)
+    if (pending(mem.db.get_document(*it, Xapian::DOC_ASSUME_VALID))) ++n;
+  return n;
+}
+
+// Scores a weighted sort=relevance search (both parts) with the idf a term
+// has over disk + memory: N = disk documents + pending tweets, n = disk
+// termfreq + pending termfreq, so a tweet still in memory scores as it will
+// once committed (issue 3). Used as parse_query's LeafHook twice: the first
+// pass records the leaves, the second wraps each in OP_SCALE_WEIGHT(leaf, idf)
+// for GivenIdfImpactWeight.
+//
+// A prefix (OP_WILDCARD, an OP_SYNONYM of its expansion) is weighed by Xapian
+// as one term whose termfreq is estimated from its terms', assuming
+// independence: here the same estimate over the terms the disk + memory hold
+// with the prefix (the max_wildcard most frequent), combining the two smallest
+// first with rounding, as Xapian 1.4 builds its OR tree.
+class GlobalIdf : public LeafHook {
+ public:
+  Xapian::Query term(const std::string& t, Xapian::Query leaf) override {
+    if (!scaling_) {
+      terms_.emplace(t, Stats{});
+      return leaf;
+    }
+    return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, leaf, terms_.at(t).idf);
+  }
+  Xapian::Query wildcard(const std::string& prefix, Xapian::Query leaf) override {
+    if (!scaling_) {
+      prefixes_.emplace(prefix, Prefix{});
+      return leaf;
+    }
+    return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, leaf, prefixes_.at(prefix).idf);
+  }
+
+  // Called again from the start when with_disk retries.
+  void read_disk(const Xapian::Database& db) {
+    disk_docs_ = db.get_doccount();
+    for (auto& [t, st] : terms_) st.disk = db.get_termfreq(t);
+    for (auto& [p, pre] : prefixes_) {
+      for (auto& [t, st] : pre.terms) st.disk = 0;
+      for (auto it = db.allterms_begin(p); it != db.allterms_end(p); ++it) pre.terms[*it].disk = it.get_termfreq();
+    }
+  }
+
+  // Caller holds mem_mu: a few termfreq lookups (posting walks when stale
+  // copies are present) on the small memory index.
+  void read_memory(const MemoryState& mem) {
+    pending_docs_ = static_cast<Xapian::doccount>(mem.upserts.size());
+    Xapian::doccount budget = kExactMemoryMatches;
+    for (auto& [t, st] : terms_) st.pending = pending_termfreq(mem, t, &budget);
+    for (auto& [p, pre] : prefixes_)
+      for (auto it = mem.db.allterms_begin(p); it != mem.db.allterms_end(p); ++it)
+        pre.terms[*it].pending = pending_termfreq(mem, *it, &budget);
+  }
+
+  // Computes every idf and switches to the wrapping pass.
+  void compute(Xapian::termcount max_wildcard) {
+    const Xapian::doccount n_docs = disk_docs_ + pending_docs_;
+    auto idf = [&](Xapian::doccount tf) { return tf == 0 ? 0.0 : impact_idf(n_docs, std::min(tf, n_docs)); };
+    for (auto& [t, st] : terms_) st.idf = idf(st.disk + st.pending);
+    for (auto& [p, pre] : prefixes_) {
+      std::vector<Xapian::doccount> freqs;
+      for (const auto& [t, st] : pre.terms)
+        if (st.disk + st.pending > 0) freqs.push_back(st.disk + st.pending);
+      if (max_wildcard > 0 && freqs.size() > max_wildcard) {
+        std::nth_element(freqs.begin(), freqs.begin() + max_wildcard, freqs.end(), std::greater<>());
+        freqs.resize(max_wildcard);
+      }
+      pre.idf = idf(or_termfreq(freqs, n_docs));
+    }
+    scaling_ = true;
+  }
+
+ private:
+  // Xapian 1.4's termfreq estimate of an OR (OrPostList::get_termfreq_est_using_stats):
+  // l + r - l·r/N per node, rounded.
+  static Xapian::doccount or_termfreq(std::vector<Xapian::doccount> freqs, Xapian::doccount n_docs) {
+    if (freqs.empty() || n_docs == 0) return 0;
+    std::priority_queue<Xapian::doccount, std::vector<Xapian::doccount>, std::greater<>> heap(freqs.begin(),
+                                                                                             freqs.end());
+    while (heap.size() > 1) {
+      double r = heap.top();
+      heap.pop();
+      double l = heap.top();
+      heap.pop();
+      double est = l + r - l * r / n_docs;
+      heap.push(static_cast<Xapian::doccount>(est + 0.5));
+    }
+    return heap.top();
+  }
+
+  struct Stats {
+    Xapian::doccount disk = 0, pending = 0;
+    double idf = 0;
+  };
+  struct Prefix {
+    std::map<std::string, Stats> terms;  // terms with the prefix, on disk or pending
+    double idf = 0;
+  };
+  bool scaling_ = false;
+  Xapian::doccount disk_docs_ = 0, pending_docs_ = 0;
+  std::map<std::string, Stats> terms_;
+  std::map<std::string, Prefix> prefixes_;
+};
+
+// The query of `text` with global idfs (see GlobalIdf), for both parts. Disk
+// statistics come from a handle as fresh as `snap` (the disk part of the
+// search then uses the same or a newer revision: a moment apart at most),
+// pending ones from the memory index a moment before it is searched.
+Result<Xapian::Query> global_idf_query(const SearchIndex::Impl& d, std::string_view text, const MemorySnapshot& snap) {
+  GlobalIdf global;
+  auto collect = parse_query(text, d.options.limits, &global);
+  if (!collect.ok()) return collect.status();
+  CHIRP_RETURN_IF_ERROR(with_disk(d, snap, [&](const Xapian::Database& db) { global.read_disk(db); }));
+  {
+    std::lock_guard lk(d.mem_mu);
+    global.read_memory(d.mem);
+  }
+  global.compute(static_cast<Xapian::termcount>(std::max(d.options.limits.max_wildcard, 0)));
+  auto scaled = parse_query(text, d.options.limits, &global);
+  if (!scaled.ok()) return scaled.status();
+  return scaled->query;
+}
+
 }  // namespace
 
 Result<SearchPage> SearchIndex::search(const SearchRequest& req) const {
@@ -303,6 +450,31 @@ Result<SearchPage> SearchIndex::search(const SearchRequest& req) const {
   double half_life_ms = std::chrono::duration<double, std::milli>(d.options.recency_half_life).count();
   Xapian::doccount want;
   Cursor c = *cursor;
+  auto with_recency = [&](const Xapian::Query& base, bool monotone) {
+    auto* recency = new RecencySource(static_cast<double>(c.now_ms), d.options.recency_boost, half_life_ms, monotone);
+    return Xapian::Query(Xapian::Query::OP_AND_MAYBE, base, Xapian::Query(recency->release()));
+  };
+  // sort=relevance on disk: sets the disk queries.
+  auto disk_relevance_q = [&](const Xapian::Query& base) {
+    // On disk the bound is a docid boundary in the live region (no id read per match).
+    Xapian::Query bounded_disk(Xapian::Query::OP_FILTER, base,
+                               Xapian::Query((new IdCeilingSource(c.max_id))->release()));
+    disk_bounded_q = with_recency(bounded_disk, true);
+    // The first page's bound is the newest id applied, which the disk rarely
+    // exceeds (only when a commit lands during this search): run it without
+    // the per-match value check and fall back to the bounded query if a hit
+    // above it turns up among the candidates.
+    disk_q = c.present ? disk_bounded_q : with_recency(base, true);
+    disk_unweighted_bounded_q = bounded_disk;
+    disk_unweighted_q = c.present ? bounded_disk : base;
+  };
+  // sort=relevance on the memory index. Snapshot bound: tweets newer than the
+  // first page never shift later pages.
+  auto memory_relevance_q = [&](const Xapian::Query& base) {
+    Xapian::Query bounded(Xapian::Query::OP_FILTER, base,
+                          Xapian::Query(Xapian::Query::OP_VALUE_LE, schema::kSlotTweetId, schema::be64(c.max_id)));
+    return with_recency(bounded, false);
+  };
   if (req.sort == SortOrder::kRecent) {
     if (c.present && c.after_order == 0xFFFFFFFFu) return SearchPage{};  // nothing sorts after the last docid
     mem_q = disk_q = q;
@@ -320,25 +492,8 @@ Result<SearchPage> SearchIndex::search(const SearchRequest& req) const {
       c.max_id = d.max_tweet_id;
       c.now_ms = now_ms();
     }
-    auto with_recency = [&](const Xapian::Query& base, bool monotone) {
-      auto* recency = new RecencySource(static_cast<double>(c.now_ms), d.options.recency_boost, half_life_ms, monotone);
-      return Xapian::Query(Xapian::Query::OP_AND_MAYBE, base, Xapian::Query(recency->release()));
-    };
-    // Snapshot bound: tweets newer than the first page never shift later pages.
-    Xapian::Query bounded(Xapian::Query::OP_FILTER, q,
-                          Xapian::Query(Xapian::Query::OP_VALUE_LE, schema::kSlotTweetId, schema::be64(c.max_id)));
-    // On disk the bound is a docid boundary in the live region (no id read per match).
-    Xapian::Query bounded_disk(Xapian::Query::OP_FILTER, q,
-                               Xapian::Query((new IdCeilingSource(c.max_id))->release()));
-    mem_q = with_recency(bounded, false);
-    disk_bounded_q = with_recency(bounded_disk, true);
-    // The first page's bound is the newest id applied, which the disk rarely
-    // exceeds (only when a commit lands during this search): run it without
-    // the per-match value check and fall back to the bounded query if a hit
-    // above it turns up among the candidates.
-    disk_q = c.present ? disk_bounded_q : with_recency(q, true);
-    disk_unweighted_bounded_q = bounded_disk;
-    disk_unweighted_q = c.present ? bounded_disk : q;
+    mem_q = memory_relevance_q(q);
+    disk_relevance_q(q);
     want = c.offset + req.limit + 1;
   }
 
@@ -347,7 +502,22 @@ Result<SearchPage> SearchIndex::search(const SearchRequest& req) const {
   std::map<std::string, std::string> fixes;
   bool few = false;
   try {
-    MemorySnapshot snap = search_memory(d, mem_q, req.sort, want, &mem_hits);
+    // A weighted relevance search while the memory index is not empty is
+    // scored with the idf of disk + memory on both parts (GlobalIdf), so a
+    // tweet ranks among the others as it will once committed: search_memory
+    // defers, the query is rebuilt with each term's global idf, and the
+    // memory index is searched then. An empty memory index (the common
+    // case) costs nothing more.
+    bool deferred = false, given_idf = false;
+    MemorySnapshot snap = search_memory(d, mem_q, req.sort, want, &mem_hits,
+                                        req.sort == SortOrder::kRelevance && parsed->weighted ? &deferred : nullptr);
+    if (deferred) {
+      auto global_q = global_idf_query(d, req.q, snap);
+      if (!global_q.ok()) return global_q.status();
+      given_idf = true;
+      disk_relevance_q(*global_q);
+      snap = search_memory(d, memory_relevance_q(*global_q), req.sort, want, &mem_hits, nullptr, true);
+    }
     Xapian::doccount disk_estimate = 0;
     std::optional<DeletedFilter> deleted;
     if (!snap.deleted.empty()) deleted.emplace(snap.deleted);
@@ -359,12 +529,13 @@ Result<SearchPage> SearchIndex::search(const SearchRequest& req) const {
       bool unweighted = req.sort == SortOrder::kRelevance && !parsed->weighted &&
                         db.get_lastdocid() <= DocidAllocator::kLiveTop;
       SortOrder disk_sort = unweighted ? SortOrder::kRecent : req.sort;
-      disk_estimate = run(db, unweighted ? disk_unweighted_q : disk_q, disk_sort, false, want, &disk_hits, decider);
+      disk_estimate =
+          run(db, unweighted ? disk_unweighted_q : disk_q, disk_sort, false, want, &disk_hits, decider, 0, given_idf);
       if (req.sort == SortOrder::kRelevance && !c.present &&
           std::any_of(disk_hits.begin(), disk_hits.end(), [&](const Candidate& h) { return h.id > c.max_id; })) {
         disk_hits.clear();
         disk_estimate = run(db, unweighted ? disk_unweighted_bounded_q : disk_bounded_q, disk_sort, false, want,
-                            &disk_hits, decider);
+                            &disk_hits, decider, 0, given_idf);
       }
       if (unweighted)
         for (auto& h : disk_hits)

@@ -53,7 +53,25 @@ struct ParsedQuery {
   bool weighted = false;
 };
 
-Result<ParsedQuery> parse_query(std::string_view q, const QueryLimits& limits = {});
+// Optional hook of parse_query: sees every free-text leaf the parser builds
+// and returns the leaf to put in the query (the given one, or it wrapped, e.g.
+// in OP_SCALE_WEIGHT). With a hook, a phrase (and a hyphenated word) becomes
+// FILTER(AND(word leaves), PHRASE(words)), which matches and weighs as the
+// phrase does (Xapian weighs a phrase as the AND of its terms, repeated
+// words included) but lets each word be wrapped: Xapian 1.4's OP_PHRASE takes
+// only bare terms. Called for excluded leaves too (harmless: an AND_NOT's
+// right side is not weighed). The searcher uses it to score a search with the
+// idf of disk + memory while the memory index holds tweets (searcher.cc).
+class LeafHook {
+ public:
+  virtual ~LeafHook() = default;
+  // A term: an exact word, a "Z" stem, or a word of a phrase.
+  virtual Xapian::Query term(const std::string& term, Xapian::Query leaf) = 0;
+  // `prefix*`: leaf is its OP_WILDCARD query.
+  virtual Xapian::Query wildcard(const std::string& prefix, Xapian::Query leaf) = 0;
+};
+
+Result<ParsedQuery> parse_query(std::string_view q, const QueryLimits& limits = {}, LeafHook* hook = nullptr);
 
 // Parses YYYY-MM-DD (a real calendar date) into Unix ms at 00:00 UTC.
 Result<int64_t> parse_day(std::string_view day);
