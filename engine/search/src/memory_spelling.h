@@ -6,6 +6,8 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -13,19 +15,36 @@
 
 namespace chirp::search {
 
-// Code points of a UTF-8 word.
+// Code points of a UTF-8 word, into `out` (reused by the memory scan below).
+inline void code_points(const std::string& s, std::vector<unsigned>* out) {
+  out->clear();
+  for (Xapian::Utf8Iterator it(s); it != Xapian::Utf8Iterator(); ++it) out->push_back(*it);
+}
+
 inline std::vector<unsigned> code_points(const std::string& s) {
   std::vector<unsigned> out;
-  for (Xapian::Utf8Iterator it(s); it != Xapian::Utf8Iterator(); ++it) out.push_back(*it);
+  code_points(s, &out);
   return out;
+}
+
+// Code points of a valid UTF-8 word (every indexed term is one: TermGenerator
+// writes them with Unicode::append_utf8), counted without decoding.
+inline size_t code_point_count(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
 }
 
 // Edit distance with adjacent transpositions (optimal string alignment),
 // counted in code points, or limit + 1 once it is certainly above `limit`.
+// Its three rows are reused across calls on one thread.
 inline unsigned edit_distance(const std::vector<unsigned>& a, const std::vector<unsigned>& b, unsigned limit) {
   size_t n = a.size(), m = b.size();
   if ((n > m ? n - m : m - n) > limit) return limit + 1;
-  std::vector<unsigned> prev2(m + 1), prev(m + 1), cur(m + 1);
+  thread_local std::vector<unsigned> prev2, prev, cur;
+  prev2.assign(m + 1, 0);
+  prev.resize(m + 1);
+  cur.assign(m + 1, 0);
   for (size_t j = 0; j <= m; ++j) prev[j] = static_cast<unsigned>(j);
   for (size_t i = 1; i <= n; ++i) {
     cur[0] = static_cast<unsigned>(i);
@@ -58,15 +77,41 @@ struct SpellingCandidate {
 inline SpellingCandidate closest_word(const Xapian::Database& db, const std::string& word, unsigned limit) {
   SpellingCandidate best;
   const auto target = code_points(word);
+  std::vector<unsigned> candidate;
+  // Bag distance, a lower bound of the edit distance (an edit adds, removes
+  // or swaps one character of each word's multiset of characters, a
+  // transposition none), rejects most candidates of a similar length without
+  // the dynamic programme; ASCII words only (the counts are per byte).
+  const bool ascii_target = std::all_of(word.begin(), word.end(), [](char c) { return c >= 0; });
+  std::array<int8_t, 128> target_counts{};
+  if (ascii_target)
+    for (char c : word) ++target_counts[static_cast<unsigned char>(c)];
+  auto bag_distance_above_limit = [&](const std::string& term) {
+    if (!ascii_target) return false;
+    std::array<int8_t, 128> counts = target_counts;
+    size_t shared = 0;
+    for (char c : term) {
+      if (c < 0) return false;  // non-ASCII: no bound, compute the distance
+      if (counts[static_cast<unsigned char>(c)]-- > 0) ++shared;
+    }
+    return std::max(word.size(), term.size()) - shared > limit;
+  };
   for (auto t = db.allterms_begin(); t != db.allterms_end();) {
     const std::string term = *t;
     if (!term.empty() && term[0] >= 'A' && term[0] <= 'Z') {
       t.skip_to("[");  // '[' follows 'Z': past every prefixed term at once
       continue;
     }
-    if (term != word) {
-      SpellingCandidate c{term, edit_distance(target, code_points(term), limit), t.get_termfreq()};
-      if (c.distance <= limit && c.better_than(best)) best = std::move(c);
+    // Most terms differ in length by more than `limit`: counted, not decoded.
+    const size_t len = code_point_count(term);
+    if (term != word && (len > target.size() ? len - target.size() : target.size() - len) <= limit &&
+        !bag_distance_above_limit(term)) {
+      code_points(term, &candidate);
+      const unsigned distance = edit_distance(target, candidate, limit);
+      if (distance <= limit) {
+        SpellingCandidate c{term, distance, t.get_termfreq()};
+        if (c.better_than(best)) best = std::move(c);
+      }
     }
     ++t;
   }
