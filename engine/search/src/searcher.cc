@@ -293,14 +293,21 @@ void suggest_from_memory(const SearchIndex::Impl& d, const std::vector<std::stri
 
 // Documents of the memory index holding `term` whose tweet is pending (not a
 // stale copy of a committed one, which the disk statistics count already).
-// With stale copies present that is a walk of the term's memory postings,
-// charged to *budget (the postings one search may walk under mem_mu); past
-// it, or past kExactMemoryMatches memory documents (a long catch-up), the
-// memory termfreq, stale copies included. Caller holds mem_mu.
+// With stale copies present, a term in at most kExactPendingTermfreq memory
+// documents has its postings walked (charged to *budget, the postings one
+// search may walk under mem_mu): that is where a wrong count moves the idf
+// (a word only fresh tweets use). A more frequent term, or one past the
+// budget or past kExactMemoryMatches memory documents (a long catch-up), gets
+// its memory termfreq scaled by the pending share of the memory documents:
+// the disk's count of such a term dwarfs the error. Caller holds mem_mu.
+constexpr Xapian::doccount kExactPendingTermfreq = 256;
+
 Xapian::doccount pending_termfreq(const MemoryState& mem, const std::string& term, Xapian::doccount* budget) {
   Xapian::doccount tf = mem.db.get_termfreq(term);
   Xapian::doccount docs = mem.db.get_doccount();
-  if (tf == 0 || docs <= mem.upserts.size() || docs > kExactMemoryMatches || tf > *budget) return tf;
+  if (tf == 0 || docs <= mem.upserts.size()) return tf;
+  if (docs > kExactMemoryMatches || tf > kExactPendingTermfreq || tf > *budget)
+    return static_cast<Xapian::doccount>(static_cast<double>(tf) * mem.upserts.size() / docs + 0.5);
   *budget -= tf;
   PendingOnly pending(mem);
   Xapian::doccount n = 0;
