@@ -3,6 +3,9 @@
 // with the spelling data already on disk.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <iterator>
+
 #include <xapian.h>
 
 #include "index_fixture.h"
@@ -73,4 +76,72 @@ TEST_CASE("writer spelling: a word gets spelling data once a second tweet uses i
   fx.open(slow_commits());
   CHECK(fx.ids("persimmon").size() == 1);  // still indexed and found
   CHECK(fx.page("duriam").suggestion == std::optional<std::string>("durian"));
+}
+
+namespace {
+
+// The spelling table of a bulk load of `n` tweets over a small vocabulary
+// (so most words are seen in several segments, a few once), as bytes, plus
+// its (word, frequency) list and some suggestions.
+struct SpellingData {
+  std::string table;
+  std::vector<std::pair<std::string, Xapian::termcount>> words;
+  std::vector<std::string> suggestions;
+};
+
+SpellingData bulk_spelling(size_t spelling_db_words) {
+  SearchIndexOptions o = slow_commits();
+  o.bulk_segment_docs = 40;
+  o.bulk_spelling_db_words = spelling_db_words;
+  IndexFixture fx(o);
+  const char* const vocab[] = {"apricot", "banana",  "cherry",   "damson",   "elderberry", "feijoa",  "guava",
+                               "huckleberry", "imbe", "jackfruit", "kiwano", "lingonberry", "mango", "nectarine",
+                               "olive", "papaya", "quandong", "rambutan", "salak", "tangerine", "ugni",
+                               "voavanga", "watermelon", "ximenia", "yuzu", "zucchini"};
+  const size_t nv = sizeof vocab / sizeof vocab[0];
+  std::vector<IndexOp> ops;
+  uint64_t seq = fx.seq;
+  uint64_t x = 12345;
+  for (int i = 1; i <= 600; ++i) {
+    std::string text;
+    for (int w = 0; w < 6; ++w) {
+      x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+      // Words with a suffix: many distinct words, some seen once, most several times.
+      text += std::string(vocab[(x >> 33) % nv]) + std::to_string((x >> 45) % 7) + " ";
+    }
+    if (i % 50 == 0) text += "oneoff" + std::to_string(i);
+    // Several authors: a term in every tweet would send the load down the copy path.
+    ops.push_back(IndexOp::Upsert(
+        ++seq, tweet(1'780'000'000'000 + i * 1000, 1, 2 + i % 3, "u" + std::to_string(i % 3), text)));
+  }
+  {
+    auto b = fx.index->begin_bulk(2);
+    REQUIRE(b.ok());
+    REQUIRE((*b)->add(std::move(ops), seq).ok());
+    REQUIRE((*b)->finish().ok());
+  }  // the load, then the index it holds a lock of
+  fx.index.reset();
+  const std::string dir = fx.tmp.sub("search");
+  SpellingData out;
+  {
+    std::ifstream f(dir + "/spelling.glass", std::ios::binary);
+    out.table.assign(std::istreambuf_iterator<char>(f), {});
+  }
+  Xapian::Database db(dir);
+  for (auto it = db.spellings_begin(); it != db.spellings_end(); ++it) out.words.emplace_back(*it, it.get_termfreq());
+  for (const char* typo : {"aprict3", "bananna1", "chery2", "mang0", "yuzzu4", "zuchini5", "tangerin6", "oneof50"})
+    out.suggestions.push_back(db.get_spelling_suggestion(typo, 2));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("bulk spelling: the data does not depend on how many spelling databases held it", "[search][bulk]") {
+  const SpellingData one = bulk_spelling(1'000'000);  // one spelling database
+  const SpellingData many = bulk_spelling(5);         // a new one every 5 words: dozens
+  REQUIRE(one.words.size() > 100);
+  CHECK(many.words == one.words);
+  CHECK(many.suggestions == one.suggestions);
+  CHECK(one.suggestions[0] == "apricot3");
+  CHECK(many.table == one.table);  // the compaction writes the same table, byte for byte
 }
