@@ -42,6 +42,28 @@ TEST_CASE("parser: words match by stem, the exact form adds weight", "[search][p
   CHECK(contains(r->query.get_description(), "AND"));
 }
 
+TEST_CASE("parser: a query for matching only (sort=recent, counts) asks for the stem alone", "[search][parser]") {
+  auto describe_matching = [](const std::string& q) {
+    auto r = parse_query(q, {}, nullptr, chirp::search::QueryPurpose::kMatching);
+    REQUIRE(r.ok());
+    return r->query.get_description();
+  };
+  CHECK(describe_matching("Running") == "Query(Zrun)");
+  CHECK(describe_matching("2020") == "Query(2020)");  // not stemmed when indexed: the exact term
+  std::string d = describe_matching("running \"brown fox\" -dogs jump*");
+  CHECK_FALSE(contains(d, "AND_MAYBE"));
+  CHECK_FALSE(contains(d, "running"));
+  CHECK(contains(d, "(brown PHRASE 2 fox)"));  // phrases keep their exact words (positions)
+  CHECK(contains(d, "Zdog"));
+  CHECK(contains(d, "WILDCARD"));
+  // Highlighting and spelling still see the typed words.
+  auto r = parse_query("Running", {}, nullptr, chirp::search::QueryPurpose::kMatching);
+  REQUIRE(r.ok());
+  CHECK(r->highlight.words.count("running"));
+  CHECK(r->highlight.stems.count("run"));
+  CHECK(r->spell_words == std::vector<std::string>{"running"});
+}
+
 TEST_CASE("parser: phrases, exclusion, OR and parentheses", "[search][parser]") {
   CHECK(contains(describe("\"quick brown fox\""), "PHRASE 3"));
   std::string d = describe("cats -dogs");

@@ -120,8 +120,8 @@ struct Group {
 
 class Parser {
  public:
-  Parser(std::vector<Token> toks, const QueryLimits& limits, LeafHook* hook)
-      : toks_(std::move(toks)), limits_(limits), hook_(hook) {}
+  Parser(std::vector<Token> toks, const QueryLimits& limits, LeafHook* hook, QueryPurpose purpose)
+      : toks_(std::move(toks)), limits_(limits), hook_(hook), purpose_(purpose) {}
 
   Result<ParsedQuery> run() {
     Xapian::Query q;
@@ -297,7 +297,8 @@ class Parser {
       *out = leaf(w);
       return Status::Ok();
     }
-    *out = Xapian::Query(Xapian::Query::OP_AND_MAYBE, leaf("Z" + stemmed), leaf(w));
+    if (purpose_ == QueryPurpose::kMatching) *out = leaf("Z" + stemmed);
+    else *out = Xapian::Query(Xapian::Query::OP_AND_MAYBE, leaf("Z" + stemmed), leaf(w));
     return Status::Ok();
   }
 
@@ -347,6 +348,7 @@ class Parser {
   size_t pos_ = 0;
   QueryLimits limits_;
   LeafHook* hook_ = nullptr;
+  QueryPurpose purpose_ = QueryPurpose::kRanking;
   int terms_ = 0;
   ParsedQuery out_;
   Xapian::Stem stemmer_{"english"};
@@ -377,13 +379,13 @@ Result<int64_t> parse_day(std::string_view day) {
   return static_cast<int64_t>(t) * 1000;
 }
 
-Result<ParsedQuery> parse_query(std::string_view q, const QueryLimits& limits, LeafHook* hook) {
+Result<ParsedQuery> parse_query(std::string_view q, const QueryLimits& limits, LeafHook* hook, QueryPurpose purpose) {
   if (q.size() > limits.max_bytes)
     return Status::InvalidArgument("query too long (max " + std::to_string(limits.max_bytes) + " bytes)");
   try {
     std::vector<Token> toks;
     CHIRP_RETURN_IF_ERROR(lex(q, &toks));
-    return Parser(std::move(toks), limits, hook).run();
+    return Parser(std::move(toks), limits, hook, purpose).run();
   } catch (const Xapian::Error& e) {
     return Status::InvalidArgument("could not parse query: " + e.get_msg());
   } catch (const std::exception& e) {

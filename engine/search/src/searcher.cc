@@ -442,7 +442,8 @@ Result<SearchPage> SearchIndex::search(const SearchRequest& req) const {
   if (req.limit < 1 || req.limit > 100) return Status::InvalidArgument("limit must be between 1 and 100");
   auto cursor = parse_cursor(req.cursor, req.sort);
   if (!cursor.ok()) return cursor.status();
-  auto parsed = parse_query(req.q, d.options.limits);
+  auto parsed = parse_query(req.q, d.options.limits, nullptr,
+                            req.sort == SortOrder::kRecent ? QueryPurpose::kMatching : QueryPurpose::kRanking);
   if (!parsed.ok()) return parsed.status();
 
   // The memory index (own docids, small) and the disk index get different
@@ -603,7 +604,7 @@ Result<SearchPage> SearchIndex::search(const SearchRequest& req) const {
 Result<std::vector<DayCount>> SearchIndex::counts(std::string_view q_text, std::string_view since,
                                                   std::string_view until) const {
   const Impl& d = *impl_;
-  auto parsed = parse_query(q_text, d.options.limits);
+  auto parsed = parse_query(q_text, d.options.limits, nullptr, QueryPurpose::kMatching);
   if (!parsed.ok()) return parsed.status();
   Xapian::Query q = parsed->query;
   int64_t from_ms = 0, to_ms = 0;

@@ -71,7 +71,14 @@ class LeafHook {
   virtual Xapian::Query wildcard(const std::string& prefix, Xapian::Query leaf) = 0;
 };
 
-Result<ParsedQuery> parse_query(std::string_view q, const QueryLimits& limits = {}, LeafHook* hook = nullptr);
+// What the query is for. kMatching (sort=recent, counts) weighs nothing, so a
+// stemmed word is its "Z" stem alone: every tweet with the word has its stem,
+// and the exact form, which only adds weight under kRanking, would cost a
+// posting list opened per word for nothing.
+enum class QueryPurpose { kRanking, kMatching };
+
+Result<ParsedQuery> parse_query(std::string_view q, const QueryLimits& limits = {}, LeafHook* hook = nullptr,
+                                QueryPurpose purpose = QueryPurpose::kRanking);
 
 // Parses YYYY-MM-DD (a real calendar date) into Unix ms at 00:00 UTC.
 Result<int64_t> parse_day(std::string_view day);
