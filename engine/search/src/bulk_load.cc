@@ -242,11 +242,13 @@ struct BulkLoad::State {
   // Glass writes a database's spelling changes at its commit, all of them:
   // with one database, the whole spelling table was written after the last
   // segment (3.8 s at 1M tweets, while the other core idled). So the words
-  // go to a new database every options.bulk_spelling_db_words words, each
-  // committed when it is full, beside the builds; at the end only the last
-  // one has fragment lists to write, the others frequency updates. All are
-  // compaction sources: the compaction sums a word's frequencies (one entry
-  // per word here: its first database's) and unites the fragment lists.
+  // go to a new database every options.bulk_spelling_db_words words (8 at 1M
+  // tweets), each committed when it is full, beside the builds; at the end
+  // only the last one has fragment lists to write, the others frequency
+  // updates. All are compaction sources: the compaction sums a word's
+  // frequencies (one entry per word here: its first database's) and unites
+  // the fragment lists (inflating and deflating each key found in more than
+  // one: ~1.5 CPU s at 1M, about the same for 2, 4, 8 or 15 databases).
   void speller() {
     timespec t0{};
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
