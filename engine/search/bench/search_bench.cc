@@ -21,7 +21,10 @@
 //
 // Prints, per engine: ingest rate (durable), index size; per query kind
 // p50 / p99 for sort=relevance and sort=recent (top 20, one thread, one
-// warm-up round then two measured rounds) and peer/chirp ratios; for plain
+// warm-up round then CHIRP_BENCH_ROUNDS measured rounds, 5 unless set: 30
+// queries per kind x 5 = 150 samples, so a kind's p99 is its second-slowest
+// sample, not, as with the 2 rounds before, its slowest, one scheduler
+// hiccup) and peer/chirp ratios; for plain
 // AND queries the overlap of the newest 100 matches and the match counts;
 // chirp's 2-thread throughput, freshness while ingesting at ~5k/s, and RSS.
 #include <sys/resource.h>
@@ -71,10 +74,15 @@ uint64_t dir_bytes(const std::string& dir) {
 // Latencies (ms) of one engine, by sort ("relevance"/"recent") then kind ("all" too).
 using Latencies = std::map<std::string, std::map<std::string, std::vector<double>>>;
 
+int measured_rounds() {
+  const char* v = std::getenv("CHIRP_BENCH_ROUNDS");
+  return v && std::atoi(v) > 0 ? std::atoi(v) : 5;
+}
+
 template <typename Run>
 void time_queries(const std::vector<BenchQuery>& queries, Latencies& out, Run&& run) {
   for (bool recent : {false, true})
-    for (int round = 0; round < 3; ++round)
+    for (int round = 0; round <= measured_rounds(); ++round)
       for (const auto& q : queries) {
         auto t = Clock::now();
         run(q, recent);
@@ -304,8 +312,8 @@ int main(int argc, char** argv) {
   }
 
   for (const char* sort : {"relevance", "recent"}) {
-    std::printf("\n### sort=%s, top 20, ms (p50 / p99); peers: %s\n\n| kind | chirp |", sort,
-                peer_full ? "equal output" : "ids only");
+    std::printf("\n### sort=%s, top 20, ms (p50 / p99); peers: %s; %d measured rounds of each query\n\n| kind | chirp |",
+                sort, peer_full ? "equal output" : "ids only", measured_rounds());
     for (auto& p : peers) std::printf(" %s | ratio |", p->name().c_str());
     std::printf("\n|---|---|");
     for (size_t i = 0; i < peers.size(); ++i) std::printf("---|---|");
