@@ -77,23 +77,11 @@ inline double impact_idf(Xapian::doccount doccount, Xapian::doccount termfreq) {
 // BM25Weight's query-side factor for a term given `wqf` times in the query.
 inline double impact_wqf_factor(double wqf) { return (kBm25K3 + 1) * wqf / (kBm25K3 + wqf); }
 
-// idf(t) × wdf / kImpactScale, idf exactly as Xapian 1.4's BM25Weight computes
-// it without a relevance set. Boolean terms (wdf 0) weigh 0, as under BM25.
-class ImpactWeight : public Xapian::Weight {
+// What both weights below share: a term weighs termweight_ per unit of
+// stored impact (its wdf); no document length, no extra part.
+class ImpactWeightBase : public Xapian::Weight {
  public:
-  ImpactWeight() {
-    need_stat(COLLECTION_SIZE);
-    need_stat(TERMFREQ);
-    need_stat(WDF);
-    need_stat(WDF_MAX);
-    need_stat(WQF);
-  }
-
-  ImpactWeight* clone() const override { return new ImpactWeight; }
-  std::string name() const override { return "chirp::ImpactWeight"; }
   std::string serialise() const override { return std::string(); }
-  ImpactWeight* unserialise(const std::string&) const override { return new ImpactWeight; }
-
   double get_sumpart(Xapian::termcount wdf, Xapian::termcount, Xapian::termcount) const override {
     return termweight_ * wdf;
   }
@@ -101,19 +89,41 @@ class ImpactWeight : public Xapian::Weight {
   double get_sumextra(Xapian::termcount, Xapian::termcount) const override { return 0; }
   double get_maxextra() const override { return 0; }
 
- private:
-  void init(double factor) override {
-    Xapian::doccount tf = get_termfreq();
-    if (tf == 0 || factor == 0) {
-      termweight_ = 0;
-      return;
-    }
-    double w = impact_idf(get_collection_size(), tf) * factor;
+ protected:
+  ImpactWeightBase() {
+    need_stat(WDF);
+    need_stat(WDF_MAX);
+    need_stat(WQF);
+  }
+  // idf × BM25Weight's query-side factor, per unit of impact.
+  void set_idf(double idf) {
+    double w = idf;
     w *= impact_wqf_factor(get_wqf());
     termweight_ = w / kImpactScale;
   }
 
+ private:
   double termweight_ = 0;
+};
+
+// idf(t) × wdf / kImpactScale, idf exactly as Xapian 1.4's BM25Weight computes
+// it without a relevance set. Boolean terms (wdf 0) weigh 0, as under BM25.
+class ImpactWeight : public ImpactWeightBase {
+ public:
+  ImpactWeight() {
+    need_stat(COLLECTION_SIZE);
+    need_stat(TERMFREQ);
+  }
+
+  ImpactWeight* clone() const override { return new ImpactWeight; }
+  std::string name() const override { return "chirp::ImpactWeight"; }
+  ImpactWeight* unserialise(const std::string&) const override { return new ImpactWeight; }
+
+ private:
+  void init(double factor) override {
+    Xapian::doccount tf = get_termfreq();
+    set_idf(tf == 0 || factor == 0 ? 0 : impact_idf(get_collection_size(), tf) * factor);
+  }
 };
 
 // ImpactWeight with the idf given from outside: the query wraps each weighted
@@ -125,34 +135,14 @@ class ImpactWeight : public Xapian::Weight {
 // a bare one would get idf 1. Factor 0 (filter-only groups) still weighs 0.
 // For the same idf value, the arithmetic is ImpactWeight's with factor 1, so
 // a document scores bit for bit as it does on disk with that idf.
-class GivenIdfImpactWeight : public Xapian::Weight {
+class GivenIdfImpactWeight : public ImpactWeightBase {
  public:
-  GivenIdfImpactWeight() {
-    need_stat(WDF);
-    need_stat(WDF_MAX);
-    need_stat(WQF);
-  }
-
   GivenIdfImpactWeight* clone() const override { return new GivenIdfImpactWeight; }
   std::string name() const override { return "chirp::GivenIdfImpactWeight"; }
-  std::string serialise() const override { return std::string(); }
   GivenIdfImpactWeight* unserialise(const std::string&) const override { return new GivenIdfImpactWeight; }
 
-  double get_sumpart(Xapian::termcount wdf, Xapian::termcount, Xapian::termcount) const override {
-    return termweight_ * wdf;
-  }
-  double get_maxpart() const override { return termweight_ * get_wdf_upper_bound(); }
-  double get_sumextra(Xapian::termcount, Xapian::termcount) const override { return 0; }
-  double get_maxextra() const override { return 0; }
-
  private:
-  void init(double idf) override {
-    double w = idf;
-    w *= impact_wqf_factor(get_wqf());
-    termweight_ = w / kImpactScale;
-  }
-
-  double termweight_ = 0;
+  void init(double idf) override { set_idf(idf); }
 };
 
 }  // namespace chirp::search
