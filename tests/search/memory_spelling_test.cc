@@ -66,3 +66,13 @@ TEST_CASE("memory spelling: transpositions and non-ASCII words", "[search][spell
   CHECK(closest_word(db, "cofee", 2).word == "coffee");
   CHECK(closest_word(db, "xyz", 2).word.empty());  // nothing within 2 edits
 }
+
+TEST_CASE("memory spelling: a word of many equal letters keeps its bag-distance count", "[search][spelling]") {
+  Xapian::WritableDatabase db(std::string(), Xapian::DB_BACKEND_INMEMORY);
+  Xapian::Document doc;
+  doc.add_term(std::string(200, 'a'));
+  db.add_document(doc);
+  // 200 'a' then 'b': one deletion away (a per-letter count that wrapped at
+  // 128 would reject the term by bag distance).
+  CHECK(closest_word(db, std::string(200, 'a') + "b", 2).word == std::string(200, 'a'));
+}

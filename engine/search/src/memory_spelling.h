@@ -13,6 +13,8 @@
 
 #include <xapian.h>
 
+#include "chirp/text/utf8.h"
+
 namespace chirp::search {
 
 // Code points of a UTF-8 word, into `out` (reused by the memory scan below).
@@ -25,14 +27,6 @@ inline std::vector<unsigned> code_points(const std::string& s) {
   std::vector<unsigned> out;
   code_points(s, &out);
   return out;
-}
-
-// Code points of a valid UTF-8 word (every indexed term is one: TermGenerator
-// writes them with Unicode::append_utf8), counted without decoding.
-inline size_t code_point_count(const std::string& s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
 }
 
 // Edit distance with adjacent transpositions (optimal string alignment),
@@ -83,12 +77,12 @@ inline SpellingCandidate closest_word(const Xapian::Database& db, const std::str
   // transposition none), rejects most candidates of a similar length without
   // the dynamic programme; ASCII words only (the counts are per byte).
   const bool ascii_target = std::all_of(word.begin(), word.end(), [](char c) { return c >= 0; });
-  std::array<int8_t, 128> target_counts{};
+  std::array<int16_t, 128> target_counts{};  // int16: a word of 128+ equal bytes would wrap int8
   if (ascii_target)
     for (char c : word) ++target_counts[static_cast<unsigned char>(c)];
   auto bag_distance_above_limit = [&](const std::string& term) {
     if (!ascii_target) return false;
-    std::array<int8_t, 128> counts = target_counts;
+    std::array<int16_t, 128> counts = target_counts;
     size_t shared = 0;
     for (char c : term) {
       if (c < 0) return false;  // non-ASCII: no bound, compute the distance
@@ -103,7 +97,7 @@ inline SpellingCandidate closest_word(const Xapian::Database& db, const std::str
       continue;
     }
     // Most terms differ in length by more than `limit`: counted, not decoded.
-    const size_t len = code_point_count(term);
+    const size_t len = static_cast<size_t>(chirp::text::code_point_count(term));
     if (term != word && (len > target.size() ? len - target.size() : target.size() - len) <= limit &&
         !bag_distance_above_limit(term)) {
       code_points(term, &candidate);
