@@ -41,6 +41,19 @@ using schema::kMinSpellingFreq;
 constexpr size_t kMergeFanIn = 16;
 constexpr size_t kMaxSources = 64;
 
+namespace {
+
+// CPU seconds (user + system) of the whole process, or of the calling thread.
+double cpu_seconds(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+double process_cpu_seconds() { return cpu_seconds(CLOCK_PROCESS_CPUTIME_ID); }
+double thread_cpu_seconds() { return cpu_seconds(CLOCK_THREAD_CPUTIME_ID); }
+
+}  // namespace
+
 struct Segment {
   std::string path;
   size_t part = 0;  // its entry in State::parts
@@ -250,8 +263,7 @@ struct BulkLoad::State {
   // the fragment lists (inflating and deflating each key found in more than
   // one: ~1.5 CPU s at 1M, about the same for 2, 4, 8 or 15 databases).
   void speller() {
-    timespec t0{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+    const double t0 = thread_cpu_seconds();
     try {
       std::vector<Xapian::WritableDatabase> dbs;
       auto open_db = [&] {
@@ -289,8 +301,7 @@ struct BulkLoad::State {
         lk.lock();
       }
       lk.unlock();
-      timespec t_end{};
-      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t_end);
+      const double t_end = thread_cpu_seconds();
       // The frequencies still to add, by database; then each database's
       // updates and commit, on two threads (the builders are done: the cores
       // are free), the first database's on this one.
@@ -327,16 +338,12 @@ struct BulkLoad::State {
       }
       if (other.joinable()) other.join();
       if (other_error) std::rethrow_exception(other_error);
-      timespec t1{};
-      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
-      spell_end_cpu = static_cast<double>(t1.tv_sec - t_end.tv_sec) + static_cast<double>(t1.tv_nsec - t_end.tv_nsec) / 1e9;
+      spell_end_cpu = thread_cpu_seconds() - t_end;
     } catch (const Xapian::Error& e) {
       std::lock_guard lk(spell_mu);
       spell_error = Status::Internal(std::string("search bulk spelling data: ") + e.get_type() + ": " + e.get_msg());
     }
-    timespec t1{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
-    spell_cpu = static_cast<double>(t1.tv_sec - t0.tv_sec) + static_cast<double>(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    spell_cpu = thread_cpu_seconds() - t0;
   }
 
   // Waits for the spelling thread to add everything queued and commit.
@@ -403,12 +410,6 @@ struct BulkLoad::State {
 };
 
 namespace {
-
-double process_cpu_seconds() {  // all threads: user + system
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
 
 // Whether some term is in every document of the merged database. Such a term
 // is in every document of each source, so only the smallest segment's
