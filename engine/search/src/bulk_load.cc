@@ -13,6 +13,7 @@
 // separate segments (each region counts down, so consecutive segments of one
 // region never overlap). Upserts of tweets already on disk and all deletes are
 // applied after the merge, in seq order, on the merged database.
+#include <sys/resource.h>
 #include <time.h>
 
 #include <algorithm>
@@ -31,15 +32,21 @@ namespace fs = std::filesystem;
 // Words seen fewer times than this in one bulk load get no spelling entry.
 using schema::kMinSpellingFreq;
 // Small segments keep glass's in-memory inverter small (its per-term maps are
-// most of a document's indexing cost), but each is a compaction source with
-// its files open. So the builders merge runs of this many adjacent segments
-// into one part while the load goes on (each merge copies its postings once
-// more, so merged parts are merged again only while there are more than
-// kMaxSources parts), and after the last segment only while there are more
-// than kMaxSources parts (the final compaction's sources: a few files each,
-// far below 1024 fds).
+// most of a document's indexing cost), and each is a source of the final
+// compaction, which holds a few files of each open. Merging segments only to
+// have fewer sources copies every posting once more: at 1M tweets, 50 merges
+// of 16 took 12 CPU s beside the builds and saved the (serial) final
+// compaction 6 s, a loss on two cores. So the load first raises its soft
+// open-files limit toward the hard one (source_budget) and merges runs of
+// kMergeFanIn adjacent parts only while there are more parts than that budget
+// allows.
 constexpr size_t kMergeFanIn = 16;
-constexpr size_t kMaxSources = 64;
+constexpr size_t kMaxSources = 1024;    // a cap all the same: 1.28M tweets in 1,250-tweet segments
+constexpr size_t kMinSources = 2 * kMergeFanIn;
+constexpr size_t kFilesPerSource = 4;   // a segment holds postlist, termlist and position tables open
+constexpr size_t kFileReserve = 512;    // descriptors left for everything else (LMDB, sockets, logs)
+// The spelling thread adds newly frequent words in sorted chunks of this many.
+constexpr size_t kSpellingChunk = 4096;
 
 namespace {
 
@@ -51,6 +58,23 @@ double cpu_seconds(clockid_t clock) {
 }
 double process_cpu_seconds() { return cpu_seconds(CLOCK_PROCESS_CPUTIME_ID); }
 double thread_cpu_seconds() { return cpu_seconds(CLOCK_THREAD_CPUTIME_ID); }
+
+// How many parts the final compaction may have open at once: what the soft
+// open-files limit allows after raising it toward the hard limit (any process
+// may; the default soft limit, 1024, is far below what a load can use).
+size_t source_budget() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return kMinSources;
+  const rlim_t want = kFileReserve + kFilesPerSource * kMaxSources;
+  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < want) {
+    rlimit raised = lim;
+    raised.rlim_cur = lim.rlim_max == RLIM_INFINITY ? want : std::min(want, lim.rlim_max);
+    if (raised.rlim_cur > lim.rlim_cur && setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
+  }
+  const rlim_t have = lim.rlim_cur == RLIM_INFINITY ? want : lim.rlim_cur;
+  if (have < kFileReserve + kFilesPerSource * kMinSources) return kMinSources;
+  return std::min<size_t>(kMaxSources, (have - kFileReserve) / kFilesPerSource);
+}
 
 }  // namespace
 
@@ -92,7 +116,8 @@ struct BulkLoad::State {
   std::vector<size_t> chain[2];
   int next_merge = 0;
   size_t merges = 0;
-  bool shipping_done = false;
+  double merge_cpu = 0;  // CPU s of those merges (thread CPU of merge_parts)
+  size_t max_sources = kMinSources;  // parts the final compaction may have (source_budget)
 
   // Spelling data, built while the segments are: the builders hand each
   // segment's words to one spelling thread, which adds a word to a
@@ -126,17 +151,17 @@ struct BulkLoad::State {
   Status error;
   std::vector<std::thread> builders;
 
-  // Under mu: picks kMergeFanIn adjacent ready parts of one level of one
-  // region, replaced in the chain by a new (not ready) part; false if none.
+  // Under mu: while there are more parts than max_sources, picks kMergeFanIn
+  // adjacent ready parts of one level of one region, replaced in the chain by
+  // a new (not ready) part; false if none.
   bool take_merge(std::vector<std::string>* in, size_t* out) {
     if (!error.ok() || closing) return false;
-    const bool too_many = chain[0].size() + chain[1].size() > kMaxSources;
-    if (shipping_done && !too_many) return false;
+    if (chain[0].size() + chain[1].size() <= max_sources) return false;
     for (auto& ch : chain) {
       size_t run = 0;
       for (size_t i = 0; i < ch.size(); ++i) {
         const Part& p = parts[ch[i]];
-        if (!p.ready || (p.level > 0 && !too_many)) {
+        if (!p.ready) {
           run = 0;
           continue;
         }
@@ -163,6 +188,7 @@ struct BulkLoad::State {
 
   // Merges parts (folders `in`) into part `out` by compaction, docids kept.
   Status merge_parts(const std::vector<std::string>& in, size_t out, const std::string& out_path) {
+    const double t0 = thread_cpu_seconds();
     try {
       Xapian::Database sources;
       for (const auto& p : in) sources.add_database(Xapian::Database(p));
@@ -176,6 +202,7 @@ struct BulkLoad::State {
     std::lock_guard lk(mu);
     parts[out].ready = true;
     ++merges;
+    merge_cpu += thread_cpu_seconds() - t0;
     return Status::Ok();
   }
 
@@ -273,6 +300,23 @@ struct BulkLoad::State {
       open_db();
       const size_t per_db = std::max<size_t>(1, d->options.bulk_spelling_db_words);
       size_t in_current = 0;
+      // Words that reached kMinSpellingFreq, not yet added: added in key
+      // order, a chunk at a time (see add_fresh).
+      std::vector<std::pair<const std::string*, WordCount*>> fresh;
+      auto add_fresh = [&] {
+        // Until its commit, glass keeps a spelling database's trigram lists
+        // as std::sets of words: in key order each word lands at the end of
+        // its lists, along paths still in cache.
+        std::sort(fresh.begin(), fresh.end(), [](const auto& a, const auto& b) { return *a.first < *b.first; });
+        for (auto& [w, c] : fresh) {
+          dbs.back().add_spelling(*w, c->total);
+          c->pending = 0;
+          c->db = static_cast<uint32_t>(dbs.size() - 1);
+        }
+        spelling_words += fresh.size();
+        in_current += fresh.size();
+        fresh.clear();
+      };
       std::unique_lock lk(spell_mu);
       while (true) {
         spell_cv.wait(lk, [&] { return !spell_queue.empty() || spell_closing; });
@@ -281,18 +325,16 @@ struct BulkLoad::State {
         spell_queue.pop_front();
         lk.unlock();
         for (auto& [w, n] : words) {
-          WordCount& c = spelling[w];
+          auto [it, inserted] = spelling.try_emplace(std::move(w));
+          WordCount& c = it->second;
           const Xapian::termcount before = c.total;
           c.total += n;
-          if (before >= kMinSpellingFreq) {
+          if (before >= kMinSpellingFreq)
             c.pending += n;
-          } else if (c.total >= kMinSpellingFreq) {
-            dbs.back().add_spelling(w, c.total);
-            c.db = static_cast<uint32_t>(dbs.size() - 1);
-            ++spelling_words;
-            ++in_current;
-          }
+          else if (c.total >= kMinSpellingFreq)
+            fresh.emplace_back(&it->first, &c);
         }
+        if (fresh.size() >= kSpellingChunk) add_fresh();
         if (in_current >= per_db) {
           dbs.back().commit();
           open_db();
@@ -300,6 +342,7 @@ struct BulkLoad::State {
         }
         lk.lock();
       }
+      add_fresh();
       lk.unlock();
       const double t_end = thread_cpu_seconds();
       // The frequencies still to add, by database; then each database's
@@ -377,11 +420,10 @@ struct BulkLoad::State {
     return Status::Ok();
   }
 
-  // Waits for the builders; then, past kMaxSources parts, merges on this
+  // Waits for the builders; then, past max_sources parts, merges on this
   // thread too; then the parts left are the final compaction's sources.
   Status drain() {
     std::unique_lock lk(mu);
-    shipping_done = true;
     cv.wait(lk, [&] { return (queue.empty() && busy == 0) || !error.ok(); });
     if (!error.ok()) return error;
     merge_ready(lk);
@@ -446,6 +488,8 @@ Result<std::unique_ptr<BulkLoad>> SearchIndex::begin_bulk(int threads) {
   if (ec) return Status::Internal("cannot create " + s->work + ": " + ec.message());
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   s->threads = static_cast<size_t>(threads);
+  const size_t budget = source_budget();
+  s->max_sources = std::max(kMergeFanIn, impl_->options.bulk_max_sources > 0 ? std::min(impl_->options.bulk_max_sources, budget) : budget);
   BulkLoad::State* raw = s.get();
   s->spell_path = s->work + "/spelling";
   if (impl_->options.spelling) s->spell_thread = std::thread([raw] { raw->speller(); });
@@ -618,11 +662,11 @@ Status BulkLoad::finish() {
     auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
     // CPU seconds beside wall time: on a shared machine the wall time of a
     // phase is mostly the other processes' load.
-    spdlog::info("search bulk load: {} segments, {} merges of {} beside the builds, {} sources; {} builders ({:.1f} "
+    spdlog::info("search bulk load: {} segments, {} merges of {} ({:.1f} s CPU), {} sources (at most {}); {} builders ({:.1f} "
                  "s CPU up to the last build, spelling thread {:.1f} s CPU, {:.1f} s after the last segment, {} of {} words in {} databases); waited {:.0f} ms for the "
                  "last builds, {:.0f} ms for the spelling thread, merged in {:.0f} ms ({:.1f} s CPU, {}), spelling "
                  "data added after {:.0f} ms ({:.1f} s CPU), deletes + commit {:.0f} ms ({:.1f} s CPU)",
-                 s.next_segment, s.merges, kMergeFanIn, s.built.size(), s.threads, cpu1, s.spell_cpu, s.spell_end_cpu,
+                 s.next_segment, s.merges, kMergeFanIn, s.merge_cpu, s.built.size(), s.max_sources, s.threads, cpu1, s.spell_cpu, s.spell_end_cpu,
                  s.spelling_words, s.spelling.size(), s.spell_paths.size(), ms(t0, t1a), ms(t1a, t1), ms(t1, t2), cpu2 - cpu1,
                  compactable ? "compaction" : "copied in", ms(t2, t3), cpu3 - cpu2,
                  ms(t3, std::chrono::steady_clock::now()), process_cpu_seconds() - cpu3);
