@@ -13,7 +13,6 @@
 // separate segments (each region counts down, so consecutive segments of one
 // region never overlap). Upserts of tweets already on disk and all deletes are
 // applied after the merge, in seq order, on the merged database.
-#include <sys/resource.h>
 #include <time.h>
 
 #include <algorithm>
@@ -32,19 +31,15 @@ namespace fs = std::filesystem;
 // Words seen fewer times than this in one bulk load get no spelling entry.
 using schema::kMinSpellingFreq;
 // Small segments keep glass's in-memory inverter small (its per-term maps are
-// most of a document's indexing cost), and each is a source of the final
-// compaction, which holds a few files of each open. Merging segments only to
-// have fewer sources copies every posting once more: at 1M tweets, 50 merges
-// of 16 took 12 CPU s beside the builds and saved the (serial) final
-// compaction 6 s, a loss on two cores. So the load first raises its soft
-// open-files limit toward the hard one (source_budget) and merges runs of
-// kMergeFanIn adjacent parts only while there are more parts than that budget
-// allows.
+// most of a document's indexing cost), but each is a compaction source with
+// its files open. So the builders merge runs of this many adjacent segments
+// into one part while the load goes on (each merge copies its postings once
+// more, so merged parts are merged again only while there are more than
+// kMaxSources parts), and after the last segment only while there are more
+// than kMaxSources parts (the final compaction's sources: a few files each,
+// far below 1024 fds).
 constexpr size_t kMergeFanIn = 16;
-constexpr size_t kMaxSources = 1024;    // a cap all the same: 1.28M tweets in 1,250-tweet segments
-constexpr size_t kMinSources = 2 * kMergeFanIn;
-constexpr size_t kFilesPerSource = 4;   // a segment holds postlist, termlist and position tables open
-constexpr size_t kFileReserve = 512;    // descriptors left for everything else (LMDB, sockets, logs)
+constexpr size_t kMaxSources = 64;
 // The spelling thread adds newly frequent words in sorted chunks of this many.
 constexpr size_t kSpellingChunk = 4096;
 
@@ -58,23 +53,6 @@ double cpu_seconds(clockid_t clock) {
 }
 double process_cpu_seconds() { return cpu_seconds(CLOCK_PROCESS_CPUTIME_ID); }
 double thread_cpu_seconds() { return cpu_seconds(CLOCK_THREAD_CPUTIME_ID); }
-
-// How many parts the final compaction may have open at once: what the soft
-// open-files limit allows after raising it toward the hard limit (any process
-// may; the default soft limit, 1024, is far below what a load can use).
-size_t source_budget() {
-  rlimit lim{};
-  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return kMinSources;
-  const rlim_t want = kFileReserve + kFilesPerSource * kMaxSources;
-  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < want) {
-    rlimit raised = lim;
-    raised.rlim_cur = lim.rlim_max == RLIM_INFINITY ? want : std::min(want, lim.rlim_max);
-    if (raised.rlim_cur > lim.rlim_cur && setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
-  }
-  const rlim_t have = lim.rlim_cur == RLIM_INFINITY ? want : lim.rlim_cur;
-  if (have < kFileReserve + kFilesPerSource * kMinSources) return kMinSources;
-  return std::min<size_t>(kMaxSources, (have - kFileReserve) / kFilesPerSource);
-}
 
 }  // namespace
 
@@ -117,7 +95,7 @@ struct BulkLoad::State {
   int next_merge = 0;
   size_t merges = 0;
   double merge_cpu = 0;  // CPU s of those merges (thread CPU of merge_parts)
-  size_t max_sources = kMinSources;  // parts the final compaction may have (source_budget)
+  bool shipping_done = false;
 
   // Spelling data, built while the segments are: the builders hand each
   // segment's words to one spelling thread, which adds a word to a
@@ -151,17 +129,17 @@ struct BulkLoad::State {
   Status error;
   std::vector<std::thread> builders;
 
-  // Under mu: while there are more parts than max_sources, picks kMergeFanIn
-  // adjacent ready parts of one level of one region, replaced in the chain by
-  // a new (not ready) part; false if none.
+  // Under mu: picks kMergeFanIn adjacent ready parts of one level of one
+  // region, replaced in the chain by a new (not ready) part; false if none.
   bool take_merge(std::vector<std::string>* in, size_t* out) {
     if (!error.ok() || closing) return false;
-    if (chain[0].size() + chain[1].size() <= max_sources) return false;
+    const bool too_many = chain[0].size() + chain[1].size() > kMaxSources;
+    if (shipping_done && !too_many) return false;
     for (auto& ch : chain) {
       size_t run = 0;
       for (size_t i = 0; i < ch.size(); ++i) {
         const Part& p = parts[ch[i]];
-        if (!p.ready) {
+        if (!p.ready || (p.level > 0 && !too_many)) {
           run = 0;
           continue;
         }
@@ -420,10 +398,11 @@ struct BulkLoad::State {
     return Status::Ok();
   }
 
-  // Waits for the builders; then, past max_sources parts, merges on this
+  // Waits for the builders; then, past kMaxSources parts, merges on this
   // thread too; then the parts left are the final compaction's sources.
   Status drain() {
     std::unique_lock lk(mu);
+    shipping_done = true;
     cv.wait(lk, [&] { return (queue.empty() && busy == 0) || !error.ok(); });
     if (!error.ok()) return error;
     merge_ready(lk);
@@ -488,8 +467,6 @@ Result<std::unique_ptr<BulkLoad>> SearchIndex::begin_bulk(int threads) {
   if (ec) return Status::Internal("cannot create " + s->work + ": " + ec.message());
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   s->threads = static_cast<size_t>(threads);
-  const size_t budget = source_budget();
-  s->max_sources = std::max(kMergeFanIn, impl_->options.bulk_max_sources > 0 ? std::min(impl_->options.bulk_max_sources, budget) : budget);
   BulkLoad::State* raw = s.get();
   s->spell_path = s->work + "/spelling";
   if (impl_->options.spelling) s->spell_thread = std::thread([raw] { raw->speller(); });
@@ -662,11 +639,11 @@ Status BulkLoad::finish() {
     auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
     // CPU seconds beside wall time: on a shared machine the wall time of a
     // phase is mostly the other processes' load.
-    spdlog::info("search bulk load: {} segments, {} merges of {} ({:.1f} s CPU), {} sources (at most {}); {} builders ({:.1f} "
+    spdlog::info("search bulk load: {} segments, {} merges of {} beside the builds ({:.1f} s CPU), {} sources; {} builders ({:.1f} "
                  "s CPU up to the last build, spelling thread {:.1f} s CPU, {:.1f} s after the last segment, {} of {} words in {} databases); waited {:.0f} ms for the "
                  "last builds, {:.0f} ms for the spelling thread, merged in {:.0f} ms ({:.1f} s CPU, {}), spelling "
                  "data added after {:.0f} ms ({:.1f} s CPU), deletes + commit {:.0f} ms ({:.1f} s CPU)",
-                 s.next_segment, s.merges, kMergeFanIn, s.merge_cpu, s.built.size(), s.max_sources, s.threads, cpu1, s.spell_cpu, s.spell_end_cpu,
+                 s.next_segment, s.merges, kMergeFanIn, s.merge_cpu, s.built.size(), s.threads, cpu1, s.spell_cpu, s.spell_end_cpu,
                  s.spelling_words, s.spelling.size(), s.spell_paths.size(), ms(t0, t1a), ms(t1a, t1), ms(t1, t2), cpu2 - cpu1,
                  compactable ? "compaction" : "copied in", ms(t2, t3), cpu3 - cpu2,
                  ms(t3, std::chrono::steady_clock::now()), process_cpu_seconds() - cpu3);

@@ -43,8 +43,7 @@ struct SearchIndexOptions {
   size_t max_pending_bytes = size_t{256} << 20;
   size_t commit_bytes = size_t{64} << 20;
   size_t max_stale = 4096;          // rebuild the memory index past this many committed tweets in it
-  size_t bulk_segment_docs = 1250;  // BulkLoad: tweets per segment (one glass flush each)
-  size_t bulk_max_sources = 0;      // BulkLoad: parts of the final compaction, more are merged in runs of 16 (0: what the open-files limit allows)
+  size_t bulk_segment_docs = 1250;  // BulkLoad: tweets per segment (one glass flush each; merged in runs of 16)
   size_t bulk_spelling_db_words = 32768;  // BulkLoad: words per spelling database (each committed when full)
   bool spelling = true;             // keep Xapian spelling data for suggestions
   QueryLimits limits;
