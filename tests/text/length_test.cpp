@@ -1,8 +1,11 @@
 // Weighted length (parse_tweet) with configs v2 and v3.
 #include <catch2/catch.hpp>
+#include <random>
 #include <string>
+#include <vector>
 
 #include "chirp/text/twitter_text.h"
+#include "internal.h"
 
 using namespace chirp::text;
 
@@ -79,4 +82,45 @@ TEST_CASE("text is NFC-normalised before counting", "[text][length]") {
   const ParseResult r = parse_tweet("A\xCC\x81");  // A + combining acute -> Á
   CHECK(r.weighted_length == 1);
   CHECK(r.display_range_end == 2);  // ranges refer to the text as given
+}
+
+TEST_CASE("the plain-ASCII shortcut gives what the full ICU parse gives", "[text][length]") {
+  // Random ASCII texts of 0..400 characters from pieces that matter to the
+  // parse: words, spaces and controls (blank texts), the emoji bases # * 0-9,
+  // URL-like text with and without a dot (a dot takes the full path), and
+  // lengths around the 280 limit.
+  const std::vector<std::string> pieces = {"a",     "word ", " ",      "\n",     "\t",  "\r",     "\x01", "#",
+                                           "*",     "7",     "#tag ",  "@user ", "$AB ", "http://", "https://host/path ",
+                                           "www ",  "x.co ", "a.b",    ".",      "!?",  "\x7f",   "localhost:80 "};
+  std::mt19937 rng(20261130);
+  int compared = 0, shortcut = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    const size_t target = rng() % 400;
+    const bool dots = i % 2 == 1;  // half the texts without a dot: the shortcut's
+    while (text.size() < target) {
+      const std::string& piece = pieces[rng() % pieces.size()];
+      if (dots || piece.find('.') == std::string::npos) text += piece;
+    }
+    for (const LengthConfig* config : {&config_v2(), &config_v3()}) {
+      const ParseResult fast = parse_tweet(text, *config);
+      const ParseResult full = chirp::text::detail::parse_tweet_unicode(text, *config);
+      INFO("text: " << text);
+      REQUIRE(fast.weighted_length == full.weighted_length);
+      REQUIRE(fast.permillage == full.permillage);
+      REQUIRE(fast.valid == full.valid);
+      REQUIRE(fast.valid_range_start == full.valid_range_start);
+      REQUIRE(fast.valid_range_end == full.valid_range_end);
+      REQUIRE(fast.display_range_start == full.display_range_start);
+      REQUIRE(fast.display_range_end == full.display_range_end);
+      REQUIRE(fast.utf16_valid_range_start == full.utf16_valid_range_start);
+      REQUIRE(fast.utf16_valid_range_end == full.utf16_valid_range_end);
+      REQUIRE(fast.utf16_display_range_start == full.utf16_display_range_start);
+      REQUIRE(fast.utf16_display_range_end == full.utf16_display_range_end);
+      ++compared;
+      if (text.find('.') == std::string::npos) ++shortcut;
+    }
+  }
+  CHECK(shortcut > compared / 4);  // both paths were compared often
+  CHECK(shortcut < compared);
 }

@@ -51,6 +51,10 @@ extern const char16_t* const kCyrillic;
 
 bool contains_any(const icu::UnicodeString& s, std::u16string_view chars);
 
+// parse_tweet without its plain-ASCII shortcut: every text through ICU (the
+// shortcut's tests compare the two).
+ParseResult parse_tweet_unicode(std::string_view utf8, const LengthConfig& config);
+
 // The extractors, in UTF-16 indices, in text order.
 std::vector<Span16> find_urls(const icu::UnicodeString& text);
 std::vector<Span16> find_hashtags(const icu::UnicodeString& text);  // without URL-overlap check
