@@ -320,9 +320,9 @@ struct BulkLoad::State {
         }
         lk.lock();
       }
-      add_fresh();
       lk.unlock();
       const double t_end = thread_cpu_seconds();
+      add_fresh();  // the last chunk
       // The frequencies still to add, by database; then each database's
       // updates and commit, on two threads (the builders are done: the cores
       // are free), the first database's on this one.

@@ -50,13 +50,13 @@ long weight_of(UChar32 c, const LengthConfig& config) {
   return config.default_weight;
 }
 
-// ASCII with no '.', which most tweets are: no URL can
-// match (a host needs a dot), no emoji starts (the ASCII emoji bases # * 0-9
-// need U+FE0F or U+20E3 after them), NFC changes nothing, and each character
-// is one UTF-16 unit and one code point. So the count is the whole parse; the
-// UTF-16 copy, normalisation and URL regex of parse_tweet_unicode are skipped
-// (a third of `chirpctl import`'s main-thread CPU). Empty if `utf8` is not
-// such a text.
+// ASCII with no '.': no URL can match (a host needs a dot), no emoji starts
+// (the ASCII emoji bases # * 0-9 need U+FE0F or U+20E3 after them), NFC
+// changes nothing, and each character is one UTF-16 unit and one code point.
+// So the count is the whole parse, without parse_tweet_unicode's UTF-16 copy,
+// normalisation and per-character emoji checks (chirpctl import of 200k
+// tweets: main-thread perf samples 1,042 -> 795). Empty if `utf8` is not such
+// a text.
 std::optional<ParseResult> parse_plain_ascii(std::string_view utf8, const LengthConfig& config) {
   bool blank = true;
   for (char ch : utf8) {
