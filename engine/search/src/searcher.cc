@@ -435,6 +435,45 @@ Result<Xapian::Query> global_idf_query(const SearchIndex::Impl& d, std::string_v
   return scaled->query;
 }
 
+// The page from both parts' candidates: merged (a memory copy is newer than
+// the disk one of the same tweet), sorted, cut to the requested window,
+// highlighted, with the cursor of the next page.
+Status fill_page(std::vector<Candidate> mem_hits, std::vector<Candidate> disk_hits, const SearchRequest& req,
+                 const Cursor& c, const HighlightTerms& highlight, SearchPage* page) {
+  std::unordered_set<uint64_t> seen;
+  std::vector<Candidate> all;
+  for (auto* part : {&mem_hits, &disk_hits})
+    for (auto& h : *part)
+      if (seen.insert(h.id).second) all.push_back(std::move(h));
+  if (req.sort == SortOrder::kRecent)
+    std::sort(all.begin(), all.end(), [](const Candidate& a, const Candidate& b) { return a.order < b.order; });
+  else
+    std::stable_sort(all.begin(), all.end(), [](const Candidate& a, const Candidate& b) {
+      return a.score != b.score ? a.score > b.score : a.order < b.order;
+    });
+
+  size_t begin = req.sort == SortOrder::kRecent ? 0 : static_cast<size_t>(c.offset);
+  size_t end = std::min(all.size(), begin + static_cast<size_t>(req.limit));
+  for (size_t i = begin; i < end; ++i) {
+    SearchHit hit;
+    if (all[i].corrupt) return Status::Internal("corrupt document in search index");
+    hit.tweet = std::move(all[i].tweet);
+    hit.highlights = find_highlights(hit.tweet, highlight);
+    hit.score = all[i].score;
+    page->hits.push_back(std::move(hit));
+  }
+  if (all.size() > end && end > begin) {
+    if (req.sort == SortOrder::kRecent) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "r.%x", all[end - 1].order);
+      page->next_cursor = buf;
+    } else if (end < static_cast<size_t>(kMaxRelevanceOffset)) {
+      page->next_cursor = "s." + std::to_string(end) + "." + std::to_string(c.max_id) + "." + std::to_string(c.now_ms);
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<SearchPage> SearchIndex::search(const SearchRequest& req) const {
@@ -566,38 +605,7 @@ Result<SearchPage> SearchIndex::search(const SearchRequest& req) const {
   }
   if (!fixes.empty()) page.suggestion = rewrite_query(req.q, fixes);
 
-  // Merge: memory copies are newer than disk ones of the same tweet.
-  std::unordered_set<uint64_t> seen;
-  std::vector<Candidate> all;
-  for (auto* part : {&mem_hits, &disk_hits})
-    for (auto& h : *part)
-      if (seen.insert(h.id).second) all.push_back(std::move(h));
-  if (req.sort == SortOrder::kRecent)
-    std::sort(all.begin(), all.end(), [](const Candidate& a, const Candidate& b) { return a.order < b.order; });
-  else
-    std::stable_sort(all.begin(), all.end(), [](const Candidate& a, const Candidate& b) {
-      return a.score != b.score ? a.score > b.score : a.order < b.order;
-    });
-
-  size_t begin = req.sort == SortOrder::kRecent ? 0 : static_cast<size_t>(c.offset);
-  size_t end = std::min(all.size(), begin + static_cast<size_t>(req.limit));
-  for (size_t i = begin; i < end; ++i) {
-    SearchHit hit;
-    if (all[i].corrupt) return Status::Internal("corrupt document in search index");
-    hit.tweet = std::move(all[i].tweet);
-    hit.highlights = find_highlights(hit.tweet, parsed->highlight);
-    hit.score = all[i].score;
-    page.hits.push_back(std::move(hit));
-  }
-  if (all.size() > end && end > begin) {
-    if (req.sort == SortOrder::kRecent) {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "r.%x", all[end - 1].order);
-      page.next_cursor = buf;
-    } else if (end < static_cast<size_t>(kMaxRelevanceOffset)) {
-      page.next_cursor = "s." + std::to_string(end) + "." + std::to_string(c.max_id) + "." + std::to_string(c.now_ms);
-    }
-  }
+  CHIRP_RETURN_IF_ERROR(fill_page(std::move(mem_hits), std::move(disk_hits), req, c, parsed->highlight, &page));
   return page;
 }
 
