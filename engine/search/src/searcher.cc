@@ -95,11 +95,16 @@ struct DeletedFilter : Xapian::MatchDecider {
   const DeletedIds& ids;
 };
 
+// Where a relevance search's idf comes from: the database searched (Xapian's
+// own statistics), or the query, whose terms carry the idf of disk + memory
+// (GlobalIdf below) so memory and disk hits score alike.
+enum class Idf { kFromIndex, kInQuery };
+
 // Runs one enquire; appends candidates and returns the estimated match count
 // (exact when check_at_least covers every match).
 Xapian::doccount run(const Xapian::Database& db, const Xapian::Query& query, SortOrder sort, bool by_order_value,
-                     Xapian::doccount count, std::vector<Candidate>* out, const Xapian::MatchDecider* decider = nullptr,
-                     Xapian::doccount check_at_least = 0, bool given_idf = false) {
+                     Xapian::doccount count, std::vector<Candidate>* out, Idf idf,
+                     const Xapian::MatchDecider* decider = nullptr, Xapian::doccount check_at_least = 0) {
   Xapian::Enquire enquire(db);
   enquire.set_query(query);
   if (sort == SortOrder::kRecent) {
@@ -111,8 +116,7 @@ Xapian::doccount run(const Xapian::Database& db, const Xapian::Query& query, Sor
     else enquire.set_docid_order(Xapian::Enquire::ASCENDING);
   } else {
     // BM25 from the impacts stored as wdf: no document length read per match.
-    // given_idf: the query carries each term's idf (GlobalIdf below).
-    if (given_idf) enquire.set_weighting_scheme(GivenIdfImpactWeight());
+    if (idf == Idf::kInQuery) enquire.set_weighting_scheme(GivenIdfImpactWeight());
     else enquire.set_weighting_scheme(ImpactWeight());
     // Equal scores (identical texts older than the recency cut) go newest
     // first, as ascending docids do on disk; memory docids follow arrival.
@@ -213,10 +217,9 @@ MemorySnapshot take_snapshot(const SearchIndex::Impl& d) {
 }
 
 // With `defer` set, a non-empty memory index is not searched: *defer is set
-// and the caller searches again with given_idf and a GlobalIdf query.
+// and the caller searches again with a GlobalIdf query and Idf::kInQuery.
 MemorySnapshot search_memory(const SearchIndex::Impl& d, const Xapian::Query& q, SortOrder sort,
-                             Xapian::doccount count, std::vector<Candidate>* out, bool* defer = nullptr,
-                             bool given_idf = false) {
+                             Xapian::doccount count, std::vector<Candidate>* out, Idf idf, bool* defer = nullptr) {
   std::lock_guard lk(d.mem_mu);
   MemorySnapshot snap = take_snapshot(d);
   if (d.mem.db.get_doccount() == 0) return snap;
@@ -226,7 +229,7 @@ MemorySnapshot search_memory(const SearchIndex::Impl& d, const Xapian::Query& q,
   }
   // Live documents beyond the pending tweets are stale copies of committed ones.
   if (d.mem.db.get_doccount() <= d.mem.upserts.size()) {
-    snap.estimate = run(d.mem.db, q, sort, true, count, out, nullptr, 0, given_idf);
+    snap.estimate = run(d.mem.db, q, sort, true, count, out, idf);
   } else {
     // Stale copies are left out; looking at every memory match makes the
     // pending count exact instead of a decider-scaled guess. The memory index
@@ -235,8 +238,8 @@ MemorySnapshot search_memory(const SearchIndex::Impl& d, const Xapian::Query& q,
     // this runs under mem_mu, which apply() needs: past kExactMemoryMatches
     // the count is Xapian's scaled estimate.
     PendingOnly pending(d.mem);
-    snap.estimate = run(d.mem.db, q, sort, true, count, out, &pending,
-                        std::min<Xapian::doccount>(d.mem.db.get_doccount(), kExactMemoryMatches), given_idf);
+    snap.estimate = run(d.mem.db, q, sort, true, count, out, idf, &pending,
+                        std::min<Xapian::doccount>(d.mem.db.get_doccount(), kExactMemoryMatches));
   }
   return snap;
 }
@@ -555,15 +558,16 @@ Result<SearchPage> SearchIndex::search(const SearchRequest& req) const {
     // defers, the query is rebuilt with each term's global idf, and the
     // memory index is searched then. An empty memory index (the common
     // case) costs nothing more.
-    bool deferred = false, given_idf = false;
-    MemorySnapshot snap = search_memory(d, mem_q, req.sort, want, &mem_hits,
+    bool deferred = false;
+    Idf idf = Idf::kFromIndex;
+    MemorySnapshot snap = search_memory(d, mem_q, req.sort, want, &mem_hits, idf,
                                         req.sort == SortOrder::kRelevance && parsed->weighted ? &deferred : nullptr);
     if (deferred) {
       auto global_q = global_idf_query(d, req.q, snap);
       if (!global_q.ok()) return global_q.status();
-      given_idf = true;
+      idf = Idf::kInQuery;
       disk_relevance_q(*global_q);
-      snap = search_memory(d, memory_relevance_q(*global_q), req.sort, want, &mem_hits, nullptr, true);
+      snap = search_memory(d, memory_relevance_q(*global_q), req.sort, want, &mem_hits, idf);
     }
     Xapian::doccount disk_estimate = 0;
     std::optional<DeletedFilter> deleted;
@@ -577,12 +581,12 @@ Result<SearchPage> SearchIndex::search(const SearchRequest& req) const {
                         db.get_lastdocid() <= DocidAllocator::kLiveTop;
       SortOrder disk_sort = unweighted ? SortOrder::kRecent : req.sort;
       disk_estimate =
-          run(db, unweighted ? disk_unweighted_q : disk_q, disk_sort, false, want, &disk_hits, decider, 0, given_idf);
+          run(db, unweighted ? disk_unweighted_q : disk_q, disk_sort, false, want, &disk_hits, idf, decider);
       if (req.sort == SortOrder::kRelevance && !c.present &&
           std::any_of(disk_hits.begin(), disk_hits.end(), [&](const Candidate& h) { return h.id > c.max_id; })) {
         disk_hits.clear();
         disk_estimate = run(db, unweighted ? disk_unweighted_bounded_q : disk_bounded_q, disk_sort, false, want,
-                            &disk_hits, decider, 0, given_idf);
+                            &disk_hits, idf, decider);
       }
       if (unweighted)
         for (auto& h : disk_hits)
