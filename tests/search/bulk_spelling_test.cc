@@ -3,8 +3,12 @@
 // with the spelling data already on disk.
 #include <catch2/catch.hpp>
 
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
+
 #include <fstream>
 #include <iterator>
+#include <regex>
 
 #include <xapian.h>
 
@@ -84,6 +88,7 @@ namespace {
 // (so most words are seen in several segments, a few once), as bytes, plus
 // its (word, frequency) list and some suggestions.
 struct SpellingData {
+  int databases = 0;  // spelling databases the load used (from its log line)
   std::string table;
   std::vector<std::pair<std::string, Xapian::termcount>> words;
   std::vector<std::string> suggestions;
@@ -114,15 +119,22 @@ SpellingData bulk_spelling(size_t spelling_db_words) {
     ops.push_back(IndexOp::Upsert(
         ++seq, tweet(1'780'000'000'000 + i * 1000, 1, 2 + i % 3, "u" + std::to_string(i % 3), text)));
   }
+  auto log = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(64);
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("bulk_spelling_test", log));
   {
     auto b = fx.index->begin_bulk(2);
     REQUIRE(b.ok());
     REQUIRE((*b)->add(std::move(ops), seq).ok());
     REQUIRE((*b)->finish().ok());
   }  // the load, then the index it holds a lock of
+  spdlog::set_default_logger(previous);
   fx.index.reset();
   const std::string dir = fx.tmp.sub("search");
   SpellingData out;
+  const std::regex databases(R"(words in (\d+) databases)");
+  for (const std::string& line : log->last_formatted())
+    if (std::smatch m; std::regex_search(line, m, databases)) out.databases = std::stoi(m[1]);
   {
     std::ifstream f(dir + "/spelling.glass", std::ios::binary);
     out.table.assign(std::istreambuf_iterator<char>(f), {});
@@ -138,7 +150,9 @@ SpellingData bulk_spelling(size_t spelling_db_words) {
 
 TEST_CASE("bulk spelling: the data does not depend on how many spelling databases held it", "[search][bulk]") {
   const SpellingData one = bulk_spelling(1'000'000);  // one spelling database
-  const SpellingData many = bulk_spelling(5);         // a new one every 5 words: dozens
+  const SpellingData many = bulk_spelling(5);  // a new one after each segment with 5+ new words: 6 here
+  REQUIRE(one.databases == 1);
+  REQUIRE(many.databases >= 5);
   REQUIRE(one.words.size() > 100);
   CHECK(many.words == one.words);
   CHECK(many.suggestions == one.suggestions);

@@ -312,7 +312,8 @@ struct BulkLoad::State {
           else if (c.total >= kMinSpellingFreq)
             fresh.emplace_back(&it->first, &c);
         }
-        if (fresh.size() >= kSpellingChunk) add_fresh();
+        // A chunk never outgrows what the current database still takes.
+        if (fresh.size() >= std::min(kSpellingChunk, per_db - std::min(per_db, in_current))) add_fresh();
         if (in_current >= per_db) {
           dbs.back().commit();
           open_db();
