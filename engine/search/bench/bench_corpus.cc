@@ -16,7 +16,6 @@
 namespace chirp::search::bench {
 namespace {
 
-constexpr int64_t kEpoch2020Ms = 1577836800000;
 constexpr int64_t kDayMs = 86400000;
 
 // ASCII-only entity guess for the bench (the engine uses chirp_text).
@@ -108,7 +107,7 @@ std::vector<TweetDocument> load_corpus(const std::string& path, size_t max) {
     seq_in_ms = ms == last_ms ? seq_in_ms + 1 : 0;
     if (seq_in_ms > 0xfff) { ++ms; seq_in_ms = 0; }
     last_ms = ms;
-    t.id = (static_cast<uint64_t>(ms - kEpoch2020Ms) << 22) | seq_in_ms;
+    t.id = snowflake_id(ms, seq_in_ms);
     auto [it, fresh] = users.emplace(t.username, users.size() + 1);
     t.author_id = it->second;
     t.display_name = t.username;

@@ -14,6 +14,13 @@
 
 namespace chirp::search::bench {
 
+// A snowflake tweet id as chirp assigns them (engine/src/ids.h, which this
+// bench does not link): ms since 2020-01-01 above 22 bits of node and sequence.
+constexpr int64_t kEpoch2020Ms = 1577836800000;
+inline uint64_t snowflake_id(int64_t ms, uint64_t low_bits) {
+  return (static_cast<uint64_t>(ms - kEpoch2020Ms) << 22) | low_bits;
+}
+
 // Reads {"user","text","ts"} JSON lines; ids are snowflakes in file order, so
 // the record index (row id in the peers) and the tweet id sort alike.
 std::vector<TweetDocument> load_corpus(const std::string& path, size_t max);

@@ -55,8 +55,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr int64_t kEpoch2020Ms = 1577836800000;
-
 double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
 bool env_off(const char* name) {
@@ -354,7 +352,7 @@ int main(int argc, char** argv) {
     for (int i = 0; i < 5000; ++i) {
       TweetDocument t = docs[i % docs.size()];
       t.created_at_ms = base + i;
-      t.id = (static_cast<uint64_t>(t.created_at_ms - kEpoch2020Ms) << 22) | 7;
+      t.id = snowflake_id(t.created_at_ms, 7);
       t.text = "freshtoken" + std::to_string(i) + " " + t.text;
       auto t0 = Clock::now();
       if (!index.apply({IndexOp::Upsert(++seq, t)}).ok()) return 1;

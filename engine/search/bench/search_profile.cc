@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
     int i = 0;
     for (TweetDocument t : load_corpus(argv[2], pending)) {
       t.created_at_ms = now_ms - pending + i++;
-      t.id = (static_cast<uint64_t>(t.created_at_ms - 1577836800000) << 22) | 7;  // 2020 epoch snowflake
+      t.id = snowflake_id(t.created_at_ms, 7);
       ops.push_back(IndexOp::Upsert(++seq, t));
     }
     if (auto st = (*idx)->apply(std::move(ops)); !st.ok()) {
