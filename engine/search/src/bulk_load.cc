@@ -278,6 +278,8 @@ struct BulkLoad::State {
       open_db();
       const size_t per_db = std::max<size_t>(1, d->options.bulk_spelling_db_words);
       size_t in_current = 0;
+      // (word, ...) pairs in key order, the order glass adds spelling data cheapest.
+      auto by_word = [](const auto& a, const auto& b) { return *a.first < *b.first; };
       // Words that reached kMinSpellingFreq, not yet added: added in key
       // order, a chunk at a time (see add_fresh).
       std::vector<std::pair<const std::string*, WordCount*>> fresh;
@@ -285,7 +287,7 @@ struct BulkLoad::State {
         // Until its commit, glass keeps a spelling database's trigram lists
         // as std::sets of words: in key order each word lands at the end of
         // its lists, along paths still in cache.
-        std::sort(fresh.begin(), fresh.end(), [](const auto& a, const auto& b) { return *a.first < *b.first; });
+        std::sort(fresh.begin(), fresh.end(), by_word);
         for (auto& [w, c] : fresh) {
           dbs.back().add_spelling(*w, c->total);
           c->pending = 0;
@@ -336,7 +338,7 @@ struct BulkLoad::State {
       auto flush = [&](size_t first, size_t step) {
         for (size_t i = first; i < dbs.size(); i += step) {
           // In key order: each frequency is read from the committed table first.
-          std::sort(updates[i].begin(), updates[i].end(), [](const auto& a, const auto& b) { return *a.first < *b.first; });
+          std::sort(updates[i].begin(), updates[i].end(), by_word);
           for (const auto& [w, n] : updates[i]) dbs[i].add_spelling(*w, n);
           dbs[i].commit();
           dbs[i].close();
