@@ -96,11 +96,7 @@ class ImpactWeightBase : public Xapian::Weight {
     need_stat(WQF);
   }
   // idf × BM25Weight's query-side factor, per unit of impact.
-  void set_idf(double idf) {
-    double w = idf;
-    w *= impact_wqf_factor(get_wqf());
-    termweight_ = w / kImpactScale;
-  }
+  void set_idf(double idf) { termweight_ = idf * impact_wqf_factor(get_wqf()) / kImpactScale; }
 
  private:
   double termweight_ = 0;

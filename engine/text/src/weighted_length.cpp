@@ -58,21 +58,19 @@ long weight_of(UChar32 c, const LengthConfig& config) {
 // tweets: main-thread perf samples 1,042 -> 795). Empty if `utf8` is not such
 // a text.
 std::optional<ParseResult> parse_plain_ascii(std::string_view utf8, const LengthConfig& config) {
+  const long max_scaled = static_cast<long>(config.max_weighted_tweet_length) * config.scale;
   bool blank = true;
+  long weighted = 0;
+  int fit = 0;  // characters that fit in the limit
   for (char ch : utf8) {
     const auto c = static_cast<unsigned char>(ch);
     if (c >= 0x80 || c == '.') return std::nullopt;
     blank = blank && c <= 0x20;
+    weighted += weight_of(c, config);
+    if (weighted <= max_scaled) ++fit;
   }
   ParseResult r;
   if (blank) return r;
-  const long max_scaled = static_cast<long>(config.max_weighted_tweet_length) * config.scale;
-  long weighted = 0;
-  int fit = 0;  // characters that fit in the limit
-  for (char ch : utf8) {
-    weighted += weight_of(static_cast<unsigned char>(ch), config);
-    if (weighted <= max_scaled) ++fit;
-  }
   const int n = static_cast<int>(utf8.size());
   r.weighted_length = static_cast<int>(weighted / config.scale);
   r.permillage = static_cast<int>(static_cast<long>(r.weighted_length) * 1000 / config.max_weighted_tweet_length);
