@@ -40,8 +40,10 @@ using schema::kMinSpellingFreq;
 // far below 1024 fds).
 constexpr size_t kMergeFanIn = 16;
 constexpr size_t kMaxSources = 64;
-// The spelling thread adds newly frequent words in sorted chunks of this many.
-constexpr size_t kSpellingChunk = 4096;
+// The spelling thread commits the spelling database after this many words:
+// glass holds a commit's spelling changes in memory (std::sets of words per
+// fragment), so this bounds that memory on big loads (two commits at 1M).
+constexpr size_t kSpellingCommitWords = 131072;
 
 namespace {
 
@@ -97,28 +99,25 @@ struct BulkLoad::State {
   double merge_cpu = 0;  // CPU s of those merges (thread CPU of merge_parts)
   bool shipping_done = false;
 
-  // Spelling data, built while the segments are: the builders hand each
-  // segment's words to one spelling thread, which adds a word to a
-  // spelling-only database (compaction sources, <work>/spelling-N) once the
-  // load has seen it twice, with its exact occurrence count (see speller()).
+  // Spelling data: the builders hand each segment's word counts to the
+  // spelling thread, which sums them while the segments are built. (Summed
+  // in a map per builder instead, the 1M import took 150–169 CPU s up to the
+  // last build in 3 runs of 4, against 118–128 this way: probably the load's
+  // 248,717 words spread among the builders' own allocations; not pursued.)
+  // After the last segment it writes the spelling database while finish()
+  // compacts the documents (see speller()).
   std::mutex spell_mu;
   std::condition_variable spell_cv;
   std::deque<std::vector<std::pair<std::string, Xapian::termcount>>> spell_queue;
   bool spell_closing = false;
+  bool spell_abandoned = false;  // closing without a finish(): no spelling database to write
   std::thread spell_thread;
-  std::string spell_path;                // spell_path-0, -1...: the spelling databases
-  std::vector<std::string> spell_paths;  // the spelling thread's, read after it ended
-  struct WordCount {
-    Xapian::termcount total = 0;    // occurrences in the load so far
-    Xapian::termcount pending = 0;  // of which not yet in its spelling database
-    uint32_t db = 0;                // its spelling database (spell_paths), once added
-  };
-  std::unordered_map<std::string, WordCount> spelling;  // the spelling thread's
-
-  size_t spelling_words = 0;                                    // words in the spelling databases
+  std::string spell_path;  // the new spelling database
+  std::unordered_map<std::string, Xapian::termcount> spelling;  // the spelling thread's: occurrences in the load
+  size_t spelling_words = 0;  // the load's words in the spelling database
   Status spell_error;
-  double spell_cpu = 0;      // CPU s of the spelling thread
-  double spell_end_cpu = 0;  // of which after the last segment's words (not its helper thread's)
+  double spell_cpu = 0;        // CPU s of the spelling thread
+  double spell_write_cpu = 0;  // of which writing the spelling database (beside the compaction)
 
   // Builder pool.
   std::mutex mu;
@@ -217,14 +216,15 @@ struct BulkLoad::State {
         // Spelling data: a word's spelling frequency is its number of
         // occurrences (what FLAG_SPELLING adds one by one), counted by
         // build_document (the unprefixed terms' wdfs are BM25 impacts, not
-        // counts). Gathered per segment, added once per distinct word by the
-        // spelling thread: far cheaper than per occurrence.
+        // counts). Gathered per segment, summed over the load by the
+        // spelling thread.
         std::unordered_map<std::string, Xapian::termcount> counts;
         auto* word_counts = d->options.spelling ? &counts : nullptr;
         for (auto it = seg.docs.rbegin(); it != seg.docs.rend(); ++it)
           db.replace_document(it->first, schema::build_document(it->second, it->first, tg, word_counts));
         db.commit();
-        if (d->options.spelling) {
+        db.close();
+        if (word_counts) {
           std::vector<std::pair<std::string, Xapian::termcount>> words(counts.begin(), counts.end());
           {
             std::lock_guard slk(spell_mu);
@@ -232,7 +232,6 @@ struct BulkLoad::State {
           }
           spell_cv.notify_one();
         }
-        db.close();
       } catch (const Xapian::Error& e) {
         st = Status::Internal("search bulk segment " + seg.path + ": " + e.get_type() + ": " + e.get_msg());
       }
@@ -247,136 +246,78 @@ struct BulkLoad::State {
     }
   }
 
-  // The spelling thread: sums each word's occurrences over the segments. A
-  // word enters a spelling database (its trigram fan-out, the costly part)
-  // as soon as the load has seen it twice, with the occurrences so far; what
-  // later segments add is summed here and added once at the end (one cheap
-  // frequency update per word, not one per segment). So each word seen at
-  // least twice ends with its exact number of occurrences, as if added once
-  // with the total, and the load's hapax words (mostly typos, URL and number
-  // fragments) have no entry. Runs beside the builders, so the fan-out is not
-  // a serial step after them.
-  //
-  // Glass writes a database's spelling changes at its commit, all of them:
-  // with one database, the whole spelling table was written after the last
-  // segment (3.8 s at 1M tweets, while the other core idled). So the words
-  // go to a new database every options.bulk_spelling_db_words words (8 at 1M
-  // tweets), each committed when it is full, beside the builds; at the end
-  // only the last one has fragment lists to write, the others frequency
-  // updates. All are compaction sources: the compaction sums a word's
-  // frequencies (one entry per word here: its first database's) and unites
-  // the fragment lists (inflating and deflating each key found in more than
-  // one: ~1.5 CPU s at 1M, about the same for 2, 4, 8 or 15 databases).
+  // The spelling thread: sums each word's occurrences over the segments,
+  // then (once the builders are done) writes every word the load saw at
+  // least twice, with its count, into a copy of the disk's spelling
+  // database: so each ends with its exact number of occurrences summed with
+  // what the disk had, and the load's hapax words (mostly typos, URL and
+  // number fragments) have no entry. The writing (the words' trigram fan-out
+  // and its compression, ~5 s at 1M) runs on one core while finish()
+  // compacts the documents on the other, which would idle otherwise.
   void speller() {
     const double t0 = thread_cpu_seconds();
-    try {
-      std::vector<Xapian::WritableDatabase> dbs;
-      auto open_db = [&] {
-        spell_paths.push_back(spell_path + "-" + std::to_string(spell_paths.size()));
-        dbs.emplace_back(spell_paths.back(), Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC);
-      };
-      open_db();
-      const size_t per_db = std::max<size_t>(1, d->options.bulk_spelling_db_words);
-      size_t in_current = 0;
-      // (word, ...) pairs in key order, the order glass adds spelling data cheapest.
-      auto by_word = [](const auto& a, const auto& b) { return *a.first < *b.first; };
-      // Words that reached kMinSpellingFreq, not yet added: added in key
-      // order, a chunk at a time (see add_fresh).
-      std::vector<std::pair<const std::string*, WordCount*>> fresh;
-      auto add_fresh = [&] {
-        // Until its commit, glass keeps a spelling database's trigram lists
-        // as std::sets of words: in key order each word lands at the end of
-        // its lists, along paths still in cache.
-        std::sort(fresh.begin(), fresh.end(), by_word);
-        for (auto& [w, c] : fresh) {
-          dbs.back().add_spelling(*w, c->total);
-          c->pending = 0;
-          c->db = static_cast<uint32_t>(dbs.size() - 1);
-        }
-        spelling_words += fresh.size();
-        in_current += fresh.size();
-        fresh.clear();
-      };
-      std::unique_lock lk(spell_mu);
-      while (true) {
-        spell_cv.wait(lk, [&] { return !spell_queue.empty() || spell_closing; });
-        if (spell_queue.empty()) break;
-        auto words = std::move(spell_queue.front());
-        spell_queue.pop_front();
-        lk.unlock();
-        for (auto& [w, n] : words) {
-          auto [it, inserted] = spelling.try_emplace(std::move(w));
-          WordCount& c = it->second;
-          const Xapian::termcount before = c.total;
-          c.total += n;
-          if (before >= kMinSpellingFreq)
-            c.pending += n;
-          else if (c.total >= kMinSpellingFreq)
-            fresh.emplace_back(&it->first, &c);
-        }
-        // A chunk never outgrows what the current database still takes.
-        if (fresh.size() >= std::min(kSpellingChunk, per_db - std::min(per_db, in_current))) add_fresh();
-        if (in_current >= per_db) {
-          dbs.back().commit();
-          open_db();
-          in_current = 0;
-        }
-        lk.lock();
-      }
+    std::unique_lock lk(spell_mu);
+    while (true) {
+      spell_cv.wait(lk, [&] { return !spell_queue.empty() || spell_closing; });
+      if (spell_queue.empty()) break;
+      auto words = std::move(spell_queue.front());
+      spell_queue.pop_front();
       lk.unlock();
-      const double t_end = thread_cpu_seconds();
-      add_fresh();  // the last chunk
-      // The frequencies still to add, by database; then each database's
-      // updates and commit, on two threads (the builders are done: the cores
-      // are free), the first database's on this one.
-      std::vector<std::vector<std::pair<const std::string*, Xapian::termcount>>> updates(dbs.size());
-      for (auto& [w, c] : spelling)
-        if (c.pending > 0) {
-          updates[c.db].emplace_back(&w, c.pending);
-          c.pending = 0;
-        }
-      auto flush = [&](size_t first, size_t step) {
-        for (size_t i = first; i < dbs.size(); i += step) {
-          // In key order: each frequency is read from the committed table first.
-          std::sort(updates[i].begin(), updates[i].end(), by_word);
-          for (const auto& [w, n] : updates[i]) dbs[i].add_spelling(*w, n);
-          dbs[i].commit();
-          dbs[i].close();
-        }
-      };
-      std::exception_ptr other_error;
-      std::thread other;
-      if (dbs.size() > 1)
-        other = std::thread([&] {
-          try {
-            flush(1, 2);
-          } catch (...) {
-            other_error = std::current_exception();
-          }
-        });
+      for (auto& [w, n] : words) spelling[std::move(w)] += n;
+      lk.lock();
+    }
+    const bool abandoned = spell_abandoned;
+    lk.unlock();
+    if (!abandoned) {
+      const double t1 = thread_cpu_seconds();
       try {
-        flush(0, dbs.size() > 1 ? 2 : 1);
-      } catch (...) {
-        if (other.joinable()) other.join();
-        throw;
+        write_spelling();
+      } catch (const Xapian::Error& e) {
+        spell_error = Status::Internal(std::string("search bulk spelling data: ") + e.get_type() + ": " + e.get_msg());
+      } catch (const std::exception& e) {
+        spell_error = Status::Internal(std::string("search bulk spelling data: ") + e.what());
       }
-      if (other.joinable()) other.join();
-      if (other_error) std::rethrow_exception(other_error);
-      spell_end_cpu = thread_cpu_seconds() - t_end;
-    } catch (const Xapian::Error& e) {
-      std::lock_guard lk(spell_mu);
-      spell_error = Status::Internal(std::string("search bulk spelling data: ") + e.get_type() + ": " + e.get_msg());
+      spell_write_cpu = thread_cpu_seconds() - t1;
     }
     spell_cpu = thread_cpu_seconds() - t0;
   }
 
-  // Waits for the spelling thread to add everything queued and commit.
-  Status stop_speller() {
+  // The disk's spelling database plus the load's words, at spell_path. The
+  // disk's is quiet meanwhile: the load holds ingest_mu, and begin_bulk()
+  // flushed the writer.
+  void write_spelling() {
+    fs::remove_all(spell_path);
+    if (!disk_empty && fs::exists(fs::path(d->spelling_dir()) / "iamglass"))
+      fs::copy(d->spelling_dir(), spell_path, fs::copy_options::recursive);
+    Xapian::WritableDatabase db(spell_path, Xapian::DB_CREATE_OR_OPEN);
+    std::vector<std::pair<const std::string*, Xapian::termcount>> words;
+    for (const auto& [w, n] : spelling)
+      if (n >= kMinSpellingFreq) words.emplace_back(&w, n);
+    // In key order: glass keeps a commit's fragment lists as std::sets, so
+    // each word lands at the end of its lists.
+    std::sort(words.begin(), words.end(), [](const auto& a, const auto& b) { return *a.first < *b.first; });
+    for (size_t i = 0; i < words.size(); ++i) {
+      db.add_spelling(*words[i].first, words[i].second);
+      if ((i + 1) % kSpellingCommitWords == 0) db.commit();
+    }
+    db.commit();  // durable: it becomes part of the index
+    db.close();
+    spelling_words = words.size();
+  }
+
+  // Tells the spelling thread that no more words come: it writes the
+  // spelling database then, unless `abandon` (the load is being dropped).
+  void close_speller(bool abandon) {
     {
       std::lock_guard lk(spell_mu);
       spell_closing = true;
+      spell_abandoned = spell_abandoned || abandon;
     }
     spell_cv.notify_all();
+  }
+
+  // Waits for the spelling thread (close_speller() first).
+  Status join_speller() {
     if (spell_thread.joinable()) spell_thread.join();
     return spell_error;
   }
@@ -481,7 +422,8 @@ BulkLoad::BulkLoad(std::unique_ptr<State> state) : s_(std::move(state)) {}
 
 BulkLoad::~BulkLoad() {
   s_->stop_builders();
-  (void)s_->stop_speller();
+  s_->close_speller(/*abandon=*/true);  // a finished load has joined it already
+  (void)s_->join_speller();
   std::error_code ec;
   fs::remove_all(s_->work, ec);
 }
@@ -535,10 +477,10 @@ Status BulkLoad::finish() {
   auto t0 = std::chrono::steady_clock::now();
   CHIRP_RETURN_IF_ERROR(s.drain());
   s.stop_builders();
-  auto t1a = std::chrono::steady_clock::now();
-  CHIRP_RETURN_IF_ERROR(s.stop_speller());
   auto t1 = std::chrono::steady_clock::now();
-  if (s.through_seq <= d.committed_seq) return Status::Ok();  // nothing new
+  const bool nothing_new = s.through_seq <= d.committed_seq;
+  s.close_speller(/*abandon=*/nothing_new);  // it writes the spelling database beside the compaction below
+  if (nothing_new) return s.join_speller();
   const double cpu1 = process_cpu_seconds();
 
   const std::string merged = s.work + "/merged";
@@ -561,11 +503,6 @@ Status BulkLoad::finish() {
       Xapian::Database sources;
       if (disk.get_doccount() > 0) sources.add_database(disk);
       for (const auto& p : s.built) sources.add_database(Xapian::Database(p));
-      // The spelling databases hold no documents: only spelling tables,
-      // which the compaction merges with each other and the disk index's
-      // (summing a word's frequencies, uniting the trigram lists).
-      if (s.spelling_words > 0 && sources.size() > 0)
-        for (const auto& p : s.spell_paths) sources.add_database(Xapian::Database(p));
       if (sources.size() > 0) {
         sources.compact(merged, Xapian::DBCOMPACT_NO_RENUMBER);  // one N-way pass: each posting written once
         if (!s.built.empty() && (s.built.size() > 1 || disk.get_doccount() > 0) && has_universal_term(merged, s)) {
@@ -587,25 +524,23 @@ Status BulkLoad::finish() {
     auto t2 = std::chrono::steady_clock::now();
     const double cpu2 = process_cpu_seconds();
 
-    Xapian::WritableDatabase out(merged, Xapian::DB_OPEN);
-    Xapian::TermGenerator tg = schema::make_term_generator();
+    // The spelling database (the disk's plus the load's words) goes inside
+    // the merged folder, replacing the disk's copy that the copy path took.
+    CHIRP_RETURN_IF_ERROR(s.join_speller());
+    const std::string merged_spelling = merged + "/" + schema::kSpellingDir;
     if (d.options.spelling) {
-      tg.set_database(out);
-      tg.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
+      std::error_code ec;
+      fs::remove_all(merged_spelling, ec);
+      if (!ec) fs::rename(s.spell_path, merged_spelling, ec);
+      if (ec) return Status::Internal("cannot move the bulk-loaded spelling data into place: " + ec.message());
+      sync_dir(merged);
     }
-    // The load's spelling data came with the compaction (one spelling
-    // database, built beside the segments: one source per trigram key, not
-    // one per segment as the parallel spelling databases of 4680aec had). When
-    // the segments were copied in instead, it is added here, once per word
-    // seen at least twice in the load (summed with what the disk index had).
-    if (!compactable)
-      for (const auto& [word, c] : s.spelling)
-        if (c.total >= kMinSpellingFreq) out.add_spelling(word, c.total);
     auto t3 = std::chrono::steady_clock::now();
+
+    Xapian::WritableDatabase out(merged, Xapian::DB_OPEN);
+    Xapian::TermGenerator tg = schema::make_term_generator();  // re-upserted tweets are in the spelling data already
     const double cpu3 = process_cpu_seconds();
     if (!compactable) {
-      // The segments' words are in the spelling data already: a generator without spelling.
-      Xapian::TermGenerator copy_tg = schema::make_term_generator();
       spdlog::info("search bulk load: copying {} segments in document by document", s.built.size());
       for (const auto& p : s.built) {
         Xapian::Database seg(p);
@@ -613,7 +548,7 @@ Status BulkLoad::finish() {
           TweetDocument t;
           Xapian::Document doc = seg.get_document(*it);
           if (!schema::decode_tweet(doc.get_value(schema::kSlotRecord), &t)) throw Xapian::DatabaseCorruptError("bad segment document");
-          out.replace_document(*it, schema::build_document(t, *it, copy_tg));
+          out.replace_document(*it, schema::build_document(t, *it, tg));
         }
       }
     }
@@ -643,13 +578,13 @@ Status BulkLoad::finish() {
     // CPU seconds beside wall time: on a shared machine the wall time of a
     // phase is mostly the other processes' load.
     spdlog::info("search bulk load: {} segments, {} merges of {} beside the builds ({:.1f} s CPU), {} sources; {} builders ({:.1f} "
-                 "s CPU up to the last build, spelling thread {:.1f} s CPU, {:.1f} s after the last segment, {} of {} words in {} databases); waited {:.0f} ms for the "
-                 "last builds, {:.0f} ms for the spelling thread, merged in {:.0f} ms ({:.1f} s CPU, {}), spelling "
-                 "data added after {:.0f} ms ({:.1f} s CPU), deletes + commit {:.0f} ms ({:.1f} s CPU)",
-                 s.next_segment, s.merges, kMergeFanIn, s.merge_cpu, s.built.size(), s.threads, cpu1, s.spell_cpu, s.spell_end_cpu,
-                 s.spelling_words, s.spelling.size(), s.spell_paths.size(), ms(t0, t1a), ms(t1a, t1), ms(t1, t2), cpu2 - cpu1,
-                 compactable ? "compaction" : "copied in", ms(t2, t3), cpu3 - cpu2,
-                 ms(t3, std::chrono::steady_clock::now()), process_cpu_seconds() - cpu3);
+                 "s CPU up to the last build); waited {:.0f} ms for the last builds; merged in {:.0f} ms ({:.1f} s CPU, {}); "
+                 "spelling thread {:.1f} s CPU, {:.1f} s of it writing {} of {} words beside the merge, waited {:.0f} ms "
+                 "for it; deletes + commit {:.0f} ms ({:.1f} s CPU)",
+                 s.next_segment, s.merges, kMergeFanIn, s.merge_cpu, s.built.size(), s.threads, cpu1, ms(t0, t1),
+                 ms(t1, t2), cpu2 - cpu1, compactable ? "compaction" : "copied in", s.spell_cpu, s.spell_write_cpu,
+                 s.spelling_words, s.spelling.size(), ms(t2, t3), ms(t3, std::chrono::steady_clock::now()),
+                 process_cpu_seconds() - cpu3);
   } catch (const Xapian::Error& e) {
     return Status::Internal("search bulk merge failed: " + std::string(e.get_type()) + ": " + e.get_msg());
   }

@@ -17,6 +17,7 @@
 #include <xapian.h>
 
 #include "chirp/search/search_index.h"
+#include "schema.h"
 #include "docid_allocator.h"
 
 namespace chirp::search {
@@ -108,9 +109,13 @@ void drop_retired(std::vector<Xapian::WritableDatabase> dbs);
 // A fresh InMemory database holding `pending` (see MemoryState::install_rebuilt).
 Xapian::WritableDatabase build_memory_db(const std::vector<std::pair<uint64_t, PendingDoc>>& pending);
 
+// Makes renames in `dir` durable (fsync of the directory).
+void sync_dir(const std::string& dir);
+
 // A read handle on the disk index, checked out by one search at a time.
 struct ReaderHandle {
   std::unique_ptr<Xapian::Database> db;
+  std::unique_ptr<Xapian::Database> spelling;  // the spelling database (schema::kSpellingDir), same generation
   uint64_t gen = 0;
   uint64_t epoch = 0;
 };
@@ -147,6 +152,7 @@ struct SearchIndex::Impl {
   Status writer_status;    // last disk error, Ok once a commit succeeds again
   uint64_t commit_attempts = 0;  // commits tried, failed or not (flush() waits for a fresh one)
   std::unique_ptr<Xapian::WritableDatabase> wdb;  // writer thread only (after Open)
+  std::unique_ptr<Xapian::WritableDatabase> sdb;  // its spelling database, committed right after wdb
   std::thread writer;
 
   // Readers.
@@ -158,6 +164,7 @@ struct SearchIndex::Impl {
   // Docid of a committed tweet (0 if none), retried if commits overtake the handle.
   Result<uint32_t> find_committed_docid(uint64_t tweet_id, uint64_t gen, uint64_t epoch);
   Status open_disk(bool* created_or_corrupt);
+  std::string spelling_dir() const { return dir + "/" + schema::kSpellingDir; }
   Status refresh(ReaderHandle& h, uint64_t gen, uint64_t epoch) const;
 };
 

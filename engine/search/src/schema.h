@@ -14,8 +14,16 @@
 namespace chirp::search::schema {
 
 // 2: kDateSkew; 3: wdf = BM25 impact (impact_weight.h); 4: the tweet record in
-// kSlotRecord (varint-encoded) instead of the document data.
-inline constexpr int kFormatVersion = 4;
+// kSlotRecord (varint-encoded) instead of the document data; 5: the spelling
+// data in its own database (kSpellingDir), not in the index's spelling table.
+inline constexpr int kFormatVersion = 5;
+
+// The did-you-mean data: a spelling-only glass database in this folder inside
+// the index folder (so a bulk swap, one rename of the index folder, swaps it
+// too). Its own database because a bulk load then builds it on one core while
+// the other compacts the documents (glass writes spelling data at commit, and
+// the compaction would re-inflate and re-deflate it again), instead of before.
+inline constexpr char kSpellingDir[] = "spelling";
 
 // Term prefixes (Xapian convention: upper-case, boolean terms lower-cased after it).
 inline constexpr char kId[] = "Q";          // Q<tweet id>: unique, identifies the document

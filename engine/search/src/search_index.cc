@@ -53,8 +53,23 @@ Status SearchIndex::Impl::open_disk(bool* created_or_corrupt) {
   }
   fs::create_directories(dir, ec);
   if (ec) return Status::Internal("cannot create search index directory " + dir + ": " + ec.message());
+  // The spelling data goes with its index; damaged, it is only lost (the
+  // suggestions start over), not a reason to rebuild the index.
+  if (*created_or_corrupt) {
+    fs::remove_all(spelling_dir(), ec);
+  } else if (fs::exists(fs::path(spelling_dir()) / "iamglass", ec)) {
+    try {
+      Xapian::Database spelling(spelling_dir());
+      for (auto it = spelling.spellings_begin(); it != spelling.spellings_end(); ++it) break;
+    } catch (const Xapian::Error& e) {
+      spdlog::warn("search spelling data {} is unreadable ({}: {}); starting it empty", spelling_dir(), e.get_type(),
+                   e.get_msg());
+      fs::remove_all(spelling_dir(), ec);
+    }
+  }
   try {
     wdb = std::make_unique<Xapian::WritableDatabase>(dir, Xapian::DB_CREATE_OR_OPEN);
+    sdb = std::make_unique<Xapian::WritableDatabase>(spelling_dir(), Xapian::DB_CREATE_OR_OPEN);
     if (*created_or_corrupt) {
       wdb->set_metadata(schema::kMetaFormat, std::to_string(schema::kFormatVersion));
       wdb->commit();

@@ -244,8 +244,8 @@ MemorySnapshot search_memory(const SearchIndex::Impl& d, const Xapian::Query& q,
   return snap;
 }
 
-// Runs `fn(db)` on a fresh-enough disk handle, retrying when a commit
-// overwrote the revision being read.
+// Runs `fn(db, spelling)` on a fresh-enough disk handle and its spelling
+// database, retrying when a commit overwrote the revision being read.
 template <typename Fn>
 Status with_disk(const SearchIndex::Impl& d, const MemorySnapshot& snap, Fn fn) {
   HandleLease lease(d);
@@ -253,7 +253,7 @@ Status with_disk(const SearchIndex::Impl& d, const MemorySnapshot& snap, Fn fn) 
   for (int attempt = 0;; ++attempt) {
     CHIRP_RETURN_IF_ERROR(d.refresh(h, snap.gen, snap.epoch));
     try {
-      fn(*h.db);
+      fn(*h.db, *h.spelling);
       return Status::Ok();
     } catch (const Xapian::DatabaseModifiedError&) {
       if (attempt + 1 >= kRetries) return Status::Unavailable("search index busy, retry");
@@ -264,6 +264,7 @@ Status with_disk(const SearchIndex::Impl& d, const MemorySnapshot& snap, Fn fn) 
       // damage that outlives several commits is reported, never thrown.
       if (attempt + 1 >= kRetries) return Status::Unavailable("search index unreadable, retry: " + e.get_msg());
       h.db.reset();
+      h.spelling.reset();
       std::this_thread::sleep_for(std::chrono::milliseconds(1 << attempt));
     }
   }
@@ -427,7 +428,7 @@ Result<Xapian::Query> global_idf_query(const SearchIndex::Impl& d, std::string_v
   GlobalIdf global;
   auto collect = parse_query(text, d.options.limits, &global);
   if (!collect.ok()) return collect.status();
-  CHIRP_RETURN_IF_ERROR(with_disk(d, snap, [&](const Xapian::Database& db) { global.read_disk(db); }));
+  CHIRP_RETURN_IF_ERROR(with_disk(d, snap, [&](const Xapian::Database& db, const Xapian::Database&) { global.read_disk(db); }));
   {
     std::lock_guard lk(d.mem_mu);
     global.read_memory(d.mem);
@@ -572,7 +573,7 @@ Result<SearchPage> SearchIndex::search(const SearchRequest& req) const {
     Xapian::doccount disk_estimate = 0;
     std::optional<DeletedFilter> deleted;
     if (!snap.deleted.empty()) deleted.emplace(snap.deleted);
-    CHIRP_RETURN_IF_ERROR(with_disk(d, snap, [&](const Xapian::Database& db) {
+    CHIRP_RETURN_IF_ERROR(with_disk(d, snap, [&](const Xapian::Database& db, const Xapian::Database& spelling) {
       disk_hits.clear();
       fixes.clear();
       const Xapian::MatchDecider* decider = deleted ? &*deleted : nullptr;
@@ -598,7 +599,7 @@ Result<SearchPage> SearchIndex::search(const SearchRequest& req) const {
           // trigram scan of the spelling table (milliseconds on a big index,
           // paid by every AND query with fewer than kFewResults matches).
           if (db.term_exists(w)) continue;
-          std::string s = db.get_spelling_suggestion(w, 2);
+          std::string s = spelling.get_spelling_suggestion(w, 2);
           if (!s.empty() && s != w) fixes[w] = s;
         }
     }));
@@ -661,7 +662,7 @@ Result<std::vector<DayCount>> SearchIndex::counts(std::string_view q_text, std::
       if (d.mem.db.get_doccount() > 0) tally(d.mem.db, q, nullptr);
     }
     const std::map<std::string, uint64_t> mem_part = per_day;
-    CHIRP_RETURN_IF_ERROR(with_disk(d, snap, [&](const Xapian::Database& db) {
+    CHIRP_RETURN_IF_ERROR(with_disk(d, snap, [&](const Xapian::Database& db, const Xapian::Database&) {
       per_day = mem_part;  // a retried attempt starts again from the memory part
       tally(db, q, &snap.deleted);
     }));

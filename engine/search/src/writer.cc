@@ -34,23 +34,27 @@ using Clock = std::chrono::steady_clock;
 // one (Xapian 1.4 has no cheap way to read an entry's frequency back): a word
 // its first tweet held twice or more, counted then, is counted one too high.
 // The frequency only orders suggestions at the same edit distance.
-void add_spelling(Xapian::WritableDatabase& db, const std::unordered_map<std::string, Xapian::termcount>& words) {
+// `db` is the index (its termfreqs), `spelling` its spelling database.
+void add_spelling(const Xapian::WritableDatabase& db, Xapian::WritableDatabase& spelling,
+                  const std::unordered_map<std::string, Xapian::termcount>& words) {
   for (const auto& [word, k] : words) {
     const Xapian::doccount documents = db.get_termfreq(word);
     if (documents >= schema::kMinSpellingFreq)
-      db.add_spelling(word, documents == schema::kMinSpellingFreq ? k + 1 : k);
+      spelling.add_spelling(word, documents == schema::kMinSpellingFreq ? k + 1 : k);
     else if (k >= schema::kMinSpellingFreq)
-      db.add_spelling(word, k);
+      spelling.add_spelling(word, k);
   }
 }
 
-void write_item(Xapian::WritableDatabase& db, Xapian::TermGenerator& tg, const WorkItem& item, bool spelling) {
+// `spelling`: the spelling database, or null when the index keeps none.
+void write_item(Xapian::WritableDatabase& db, Xapian::WritableDatabase* spelling, Xapian::TermGenerator& tg,
+                const WorkItem& item) {
   const IndexOp& op = item.op;
   switch (op.kind) {
     case IndexOp::kUpsertTweet: {
       std::unordered_map<std::string, Xapian::termcount> words;
       db.replace_document(item.docid, schema::build_document(op.tweet, item.docid, tg, spelling ? &words : nullptr));
-      if (spelling) add_spelling(db, words);
+      if (spelling) add_spelling(db, *spelling, words);
       break;
     }
     case IndexOp::kDeleteTweet:
@@ -71,7 +75,8 @@ bool commit_fault_injected() {
   return flag != nullptr && *flag != '\0' && std::filesystem::exists(flag, ec);
 }
 
-// Makes renames in `dir` durable.
+}  // namespace
+
 void sync_dir(const std::string& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
   if (fd < 0) return;
@@ -79,11 +84,10 @@ void sync_dir(const std::string& dir) {
   ::close(fd);
 }
 
-}  // namespace
-
 void SearchIndex::Impl::writer_loop() {
   Xapian::TermGenerator tg = schema::make_term_generator();
-  const bool spelling = options.spelling;  // add_spelling above, not TermGenerator's FLAG_SPELLING
+  // add_spelling above (into sdb), not TermGenerator's FLAG_SPELLING.
+  auto spelling = [&] { return options.spelling ? sdb.get() : nullptr; };
   std::vector<WorkItem> written;  // in glass, not yet committed (kept whole: see rewrite_needed)
   size_t written_bytes = 0;      // their estimated_bytes: commit by size too
   auto deadline = Clock::time_point::max();
@@ -97,8 +101,10 @@ void SearchIndex::Impl::writer_loop() {
 
   auto rewrite_written = [&] {
     wdb->close();  // whatever the failure left buffered goes; the last commit stays
+    sdb->close();
     *wdb = Xapian::WritableDatabase(dir, Xapian::DB_OPEN);
-    for (const WorkItem& item : written) write_item(*wdb, tg, item, spelling);
+    *sdb = Xapian::WritableDatabase(spelling_dir(), Xapian::DB_OPEN);
+    for (const WorkItem& item : written) write_item(*wdb, spelling(), tg, item);
     rewrite_needed = false;
   };
 
@@ -117,6 +123,21 @@ void SearchIndex::Impl::writer_loop() {
       writer_status = Status::Internal("search index commit failed: " + e.get_msg());
       ++commit_attempts;
       return false;
+    }
+    // The spelling data after the index, and never a reason to hold the index
+    // back: a crash between the two commits, or a failure here, loses this
+    // batch's spelling counts (they only order suggestions), never counts one
+    // twice.
+    try {
+      sdb->commit();
+    } catch (const Xapian::Error& e) {
+      spdlog::error("search spelling data commit failed ({}: {}); this batch's counts are dropped", e.get_type(),
+                    e.get_msg());
+      try {
+        sdb->close();
+        *sdb = Xapian::WritableDatabase(spelling_dir(), Xapian::DB_OPEN);
+      } catch (const Xapian::Error&) {  // the next write fails and rewrites the batch, reopening it
+      }
     }
     {  // healthy before committed_seq moves: whoever sees the new seq sees no old error
       std::lock_guard lk(queue_mu);
@@ -157,9 +178,11 @@ void SearchIndex::Impl::writer_loop() {
     deadline = Clock::time_point::max();
     try {
       wdb->close();
+      sdb->close();
     } catch (const Xapian::Error&) {
     }
     wdb.reset();
+    sdb.reset();
   };
   // ...then reopen it and publish the new state: readers recreate their
   // handles (epoch), the queue's accounting starts over, waiters wake.
@@ -236,7 +259,7 @@ void SearchIndex::Impl::writer_loop() {
       if (!wdb) continue;
       if (!rewrite_needed) {  // otherwise the next commit writes it with the rest
         try {
-          write_item(*wdb, tg, item, spelling);
+          write_item(*wdb, spelling(), tg, item);
         } catch (const Xapian::Error& e) {
           // The memory index still serves it; the next commit writes the whole batch again.
           spdlog::error("search index write failed for seq {} ({}: {})", item.op.seq, e.get_type(), e.get_msg());
@@ -268,15 +291,18 @@ void SearchIndex::Impl::writer_loop() {
 
 Status SearchIndex::Impl::refresh(ReaderHandle& h, uint64_t gen, uint64_t epoch) const {
   try {
-    if (!h.db || h.epoch != epoch) {
+    if (!h.db || !h.spelling || h.epoch != epoch) {
       h.db = std::make_unique<Xapian::Database>(dir);
+      h.spelling = std::make_unique<Xapian::Database>(spelling_dir());
     } else if (h.gen < gen) {
       h.db->reopen();
+      h.spelling->reopen();
     }
     h.gen = std::max(h.gen, gen);
     h.epoch = epoch;
   } catch (const Xapian::Error& e) {
     h.db.reset();
+    h.spelling.reset();
     return Status::Internal("cannot open search index for reading: " + std::string(e.get_type()) + ": " + e.get_msg());
   }
   return Status::Ok();

@@ -44,7 +44,6 @@ struct SearchIndexOptions {
   size_t commit_bytes = size_t{64} << 20;
   size_t max_stale = 4096;          // rebuild the memory index past this many committed tweets in it
   size_t bulk_segment_docs = 1250;  // BulkLoad: tweets per segment (one glass flush each; merged in runs of 16)
-  size_t bulk_spelling_db_words = 32768;  // BulkLoad: words per spelling database (each committed when full)
   bool spelling = true;             // keep Xapian spelling data for suggestions
   QueryLimits limits;
   // Relevance = BM25 + recency_boost * 2^(-age / recency_half_life).
