@@ -284,10 +284,11 @@ struct BulkLoad::State {
 
   // The disk's spelling database plus the load's words, at spell_path. The
   // disk's is quiet meanwhile: the load holds ingest_mu, and begin_bulk()
-  // flushed the writer.
+  // flushed the writer. (Copied even when the disk holds no tweets: its
+  // words' counts outlive deleted tweets, as in the writer's own path.)
   void write_spelling() {
     fs::remove_all(spell_path);
-    if (!disk_empty && fs::exists(fs::path(d->spelling_dir()) / "iamglass"))
+    if (fs::exists(fs::path(d->spelling_dir()) / "iamglass"))
       fs::copy(d->spelling_dir(), spell_path, fs::copy_options::recursive);
     Xapian::WritableDatabase db(spell_path, Xapian::DB_CREATE_OR_OPEN);
     std::vector<std::pair<const std::string*, Xapian::termcount>> words;

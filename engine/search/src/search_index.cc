@@ -86,8 +86,12 @@ Status SearchIndex::Impl::open_disk(bool* created_or_corrupt) {
     std::string top = wdb->get_value_upper_bound(schema::kSlotTweetId);
     max_tweet_id = top.size() == 8 ? schema::from_be64(top) : 0;
   } catch (const Xapian::Error& e) {
+    wdb.reset();  // both or neither: the writer skips its work while wdb is null
+    sdb.reset();
     return Status::Internal("cannot open search index " + dir + ": " + std::string(e.get_type()) + ": " + e.get_msg());
   } catch (const std::exception& e) {
+    wdb.reset();
+    sdb.reset();
     return Status::Internal("cannot open search index " + dir + ": " + e.what());
   }
   return Status::Ok();
