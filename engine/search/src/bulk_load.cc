@@ -102,7 +102,7 @@ struct BulkLoad::State {
   // Spelling data: the builders hand each segment's word counts to the
   // spelling thread, which sums them while the segments are built. (Summed
   // in a map per builder instead, the 1M import took 150–169 CPU s up to the
-  // last build in 3 runs of 4, against 118–128 this way: probably the load's
+  // last build in 3 runs of 4, against 116–122 this way: probably the load's
   // 248,717 words spread among the builders' own allocations; not pursued.)
   // After the last segment it writes the spelling database while finish()
   // compacts the documents (see speller()).
@@ -287,7 +287,6 @@ struct BulkLoad::State {
   // flushed the writer. (Copied even when the disk holds no tweets: its
   // words' counts outlive deleted tweets, as in the writer's own path.)
   void write_spelling() {
-    fs::remove_all(spell_path);
     if (fs::exists(fs::path(d->spelling_dir()) / "iamglass"))
       fs::copy(d->spelling_dir(), spell_path, fs::copy_options::recursive);
     Xapian::WritableDatabase db(spell_path, Xapian::DB_CREATE_OR_OPEN);

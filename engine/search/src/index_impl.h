@@ -115,7 +115,7 @@ void sync_dir(const std::string& dir);
 // A read handle on the disk index, checked out by one search at a time.
 struct ReaderHandle {
   std::unique_ptr<Xapian::Database> db;
-  std::unique_ptr<Xapian::Database> spelling;  // the spelling database (schema::kSpellingDir), same generation
+  std::unique_ptr<Xapian::Database> spelling;  // the spelling database (schema::kSpellingDir), same generation, if asked for
   uint64_t gen = 0;
   uint64_t epoch = 0;
 };
@@ -165,7 +165,9 @@ struct SearchIndex::Impl {
   Result<uint32_t> find_committed_docid(uint64_t tweet_id, uint64_t gen, uint64_t epoch);
   Status open_disk(bool* created_or_corrupt);
   std::string spelling_dir() const { return dir + "/" + schema::kSpellingDir; }
-  Status refresh(ReaderHandle& h, uint64_t gen, uint64_t epoch) const;
+  // Opens or reopens `h` for generation `gen` of epoch `epoch`; its spelling
+  // database too when `with_spelling` (searches; not the docid lookups).
+  Status refresh(ReaderHandle& h, uint64_t gen, uint64_t epoch, bool with_spelling) const;
 };
 
 }  // namespace chirp::search

@@ -251,7 +251,7 @@ Status with_disk(const SearchIndex::Impl& d, const MemorySnapshot& snap, Fn fn) 
   HandleLease lease(d);
   ReaderHandle& h = lease.get();
   for (int attempt = 0;; ++attempt) {
-    CHIRP_RETURN_IF_ERROR(d.refresh(h, snap.gen, snap.epoch));
+    CHIRP_RETURN_IF_ERROR(d.refresh(h, snap.gen, snap.epoch, /*with_spelling=*/true));
     try {
       fn(*h.db, *h.spelling);
       return Status::Ok();

@@ -289,14 +289,15 @@ void SearchIndex::Impl::writer_loop() {
   committed_cv.notify_all();
 }
 
-Status SearchIndex::Impl::refresh(ReaderHandle& h, uint64_t gen, uint64_t epoch) const {
+Status SearchIndex::Impl::refresh(ReaderHandle& h, uint64_t gen, uint64_t epoch, bool with_spelling) const {
   try {
-    if (!h.db || !h.spelling || h.epoch != epoch) {
+    if (!h.db || (with_spelling && !h.spelling) || h.epoch != epoch) {
       h.db = std::make_unique<Xapian::Database>(dir);
-      h.spelling = std::make_unique<Xapian::Database>(spelling_dir());
+      h.spelling.reset();
+      if (with_spelling) h.spelling = std::make_unique<Xapian::Database>(spelling_dir());
     } else if (h.gen < gen) {
       h.db->reopen();
-      h.spelling->reopen();
+      if (h.spelling) h.spelling->reopen();
     }
     h.gen = std::max(h.gen, gen);
     h.epoch = epoch;
