@@ -17,7 +17,13 @@
 namespace chirp::ctl {
 
 namespace {
-constexpr size_t kBatch = 10000;
+// Records per LMDB transaction: a small first one, so that the index
+// builders start early, then large ones, because a commit writes out every
+// page it touched and the per-author tables (timelines, users) are touched
+// all over by any batch (at 1M, 100,000 instead of 10,000: the writer thread
+// 8.3 -> 5.7 CPU s, its kernel time 3.2 -> 0.6 s; perf, 199 Hz).
+constexpr size_t kFirstBatch = 10000;
+constexpr size_t kBatch = 100000;
 constexpr int kMaxReportedErrors = 10;
 
 // Parses one line; false (with a reason) if it is not a valid record.
@@ -97,8 +103,10 @@ int run_import(const Args& args) {
   uint64_t bad_lines = 0, line_no = 0, bytes = 0;
   std::vector<engine::ImportRecord> batch;
   batch.reserve(kBatch);
+  bool flushed_any = false;
   auto flush = [&]() -> bool {
     if (batch.empty()) return true;
+    flushed_any = true;
     auto r = eng.import_batch(batch, password_hash);
     batch.clear();
     if (!r.ok()) {
@@ -125,7 +133,7 @@ int run_import(const Args& args) {
       continue;
     }
     batch.push_back(std::move(rec));
-    if (batch.size() == kBatch && !flush()) return 1;
+    if (batch.size() == (flushed_any ? kBatch : kFirstBatch) && !flush()) return 1;
   }
   if (!flush()) return 1;
   progress.finish(total.tweets);

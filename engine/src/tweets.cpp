@@ -39,9 +39,11 @@ Status check_tweet_text(std::string_view text, text::Entities* entities) {
   return Status::Ok();
 }
 
-// Writes a new tweet and its indexes, fans it out to homes, logs it.
-Status insert_tweet(WriteContext& ctx, TweetRecord& t, UserRecord& author,
-                    const std::string& reply_username) {
+// Writes a new tweet and its indexes, fans it out to homes, logs it; the
+// author's record (its tweet count) is the caller's to update. Conflict, with
+// nothing written, if the id is taken.
+Status insert_tweet_rows(WriteContext& ctx, const TweetRecord& t, const UserRecord& author,
+                         const std::string& reply_username) {
   const auto& st = ctx.store;
   CHIRP_RETURN_IF_ERROR(st.tweets.insert_new(ctx.txn, t.id, t));
   CHIRP_RETURN_IF_ERROR(st.user_tweets.add(ctx.txn, author.id, t.id));
@@ -51,8 +53,6 @@ Status insert_tweet(WriteContext& ctx, TweetRecord& t, UserRecord& author,
   CHIRP_ASSIGN_OR_RETURN(const auto followers, st.followers.list_asc(ctx.txn, author.id, 0, SIZE_MAX));
   for (uint64_t f : followers)
     CHIRP_RETURN_IF_ERROR(st.home.add(ctx.txn, f, t.id, author_key));
-  ++author.tweet_count;
-  CHIRP_RETURN_IF_ERROR(st.users.put(ctx.txn, author.id, author));
 
   ChangeRecord c;
   c.kind = ChangeRecord::kTweetPosted;
@@ -63,6 +63,14 @@ Status insert_tweet(WriteContext& ctx, TweetRecord& t, UserRecord& author,
   c.tweet = t;
   c.in_reply_to_username = reply_username;
   return ctx.append_change(c);
+}
+
+// insert_tweet_rows, and the author's tweet count.
+Status insert_tweet(WriteContext& ctx, const TweetRecord& t, UserRecord& author,
+                    const std::string& reply_username) {
+  CHIRP_RETURN_IF_ERROR(insert_tweet_rows(ctx, t, author, reply_username));
+  ++author.tweet_count;
+  return ctx.store.users.put(ctx.txn, author.id, author);
 }
 }  // namespace
 
@@ -316,27 +324,33 @@ Result<ImportStats> Engine::import_batch(const std::vector<ImportRecord>& record
         }
         it = users.emplace(lower, std::move(u)).first;
       }
-      // The id carries the record's own time; the sequence bits resolve collisions.
+      // The id carries the record's own time; the sequence bits resolve
+      // collisions (the insert itself says whether an id is taken).
       TweetRecord t;
       const int64_t ms = p.rec->ts_seconds * 1000;
-      unsigned seq = 0;
-      t.id = make_id(ms, options_.node_id, seq);
-      for (;;) {
-        CHIRP_ASSIGN_OR_RETURN(const bool taken, st.tweets.contains(ctx.txn, t.id));
-        if (!taken || seq >= 0xfff) break;
-        t.id = make_id(ms, options_.node_id, ++seq);
-      }
-      if (seq >= 0xfff) {
-        ++written.rejected;
-        continue;
-      }
       t.author_id = it->second.id;
       t.text = p.rec->text;
       t.created_at_ms = ms;
       t.entities = p.entities;
-      CHIRP_RETURN_IF_ERROR(insert_tweet(ctx, t, it->second, ""));
+      bool inserted = false;
+      for (unsigned seq = 0; seq < 0xfff && !inserted; ++seq) {
+        t.id = make_id(ms, options_.node_id, seq);
+        const Status s = insert_tweet_rows(ctx, t, it->second, "");
+        if (s.code() != Code::kConflict) {
+          CHIRP_RETURN_IF_ERROR(s);
+          inserted = true;
+        }
+      }
+      if (!inserted) {
+        ++written.rejected;
+        continue;
+      }
+      ++it->second.tweet_count;
       ++written.tweets;
     }
+    // Each author once, with its count after the batch, instead of a put of
+    // its record for each of its tweets.
+    for (const auto& [lower, u] : users) CHIRP_RETURN_IF_ERROR(st.users.put(ctx.txn, u.id, u));
     return Status::Ok();
   });
   if (!s.ok()) return s;
