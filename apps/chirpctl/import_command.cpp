@@ -78,7 +78,8 @@ int run_import(const Args& args) {
   eng.pause_search();
   std::atomic<bool> importing{true};
   Status index_status = Status::Ok();
-  std::thread indexer([&] { index_status = eng.catch_up_search(nullptr, [&] { return importing.load(); }); });
+  std::thread indexer(
+      [&] { index_status = eng.catch_up_search(nullptr, [&] { return importing.load(); }); });
   // Ends the import and waits for the index: below, and on every early return.
   auto finish_index = [&] {
     importing = false;

@@ -50,9 +50,9 @@ Status insert_tweet_rows(WriteContext& ctx, const TweetRecord& t, const UserReco
   if (t.in_reply_to_id != 0) CHIRP_RETURN_IF_ERROR(st.replies.add(ctx.txn, t.in_reply_to_id, t.id));
   const std::string author_key = storage::key_u64(author.id);
   CHIRP_RETURN_IF_ERROR(st.home.add(ctx.txn, author.id, t.id, author_key));
-  CHIRP_ASSIGN_OR_RETURN(const auto followers, st.followers.list_asc(ctx.txn, author.id, 0, SIZE_MAX));
-  for (uint64_t f : followers)
-    CHIRP_RETURN_IF_ERROR(st.home.add(ctx.txn, f, t.id, author_key));
+  CHIRP_ASSIGN_OR_RETURN(const auto followers,
+                         st.followers.list_asc(ctx.txn, author.id, 0, SIZE_MAX));
+  for (uint64_t f : followers) CHIRP_RETURN_IF_ERROR(st.home.add(ctx.txn, f, t.id, author_key));
 
   ChangeRecord c;
   c.kind = ChangeRecord::kTweetPosted;
@@ -97,7 +97,8 @@ GroupCommitWriter::Op post_op(const std::shared_ptr<PostInput>& in) {
     if (!in->idempotency_key.empty()) {
       storage::IdempotencyRecord seen;
       bool have = false;
-      CHIRP_RETURN_IF_ERROR(found(st.idempotency.get(ctx.txn, author_id, in->idempotency_key, &seen), &have));
+      CHIRP_RETURN_IF_ERROR(
+          found(st.idempotency.get(ctx.txn, author_id, in->idempotency_key, &seen), &have));
       if (have) {
         CHIRP_ASSIGN_OR_RETURN(const bool exists, st.tweets.contains(ctx.txn, seen.tweet_id));
         if (exists) {
@@ -255,12 +256,16 @@ void Engine::delete_tweet_async(uint64_t user_id, uint64_t tweet_id, WriteDone d
   writer_->submit(delete_op(user_id, tweet_id), std::move(done));
 }
 
-Status Engine::like(uint64_t user_id, uint64_t tweet_id) { return writer_->run(like_op(user_id, tweet_id)); }
+Status Engine::like(uint64_t user_id, uint64_t tweet_id) {
+  return writer_->run(like_op(user_id, tweet_id));
+}
 void Engine::like_async(uint64_t user_id, uint64_t tweet_id, WriteDone done) {
   writer_->submit(like_op(user_id, tweet_id), std::move(done));
 }
 
-Status Engine::unlike(uint64_t user_id, uint64_t tweet_id) { return writer_->run(unlike_op(user_id, tweet_id)); }
+Status Engine::unlike(uint64_t user_id, uint64_t tweet_id) {
+  return writer_->run(unlike_op(user_id, tweet_id));
+}
 void Engine::unlike_async(uint64_t user_id, uint64_t tweet_id, WriteDone done) {
   writer_->submit(unlike_op(user_id, tweet_id), std::move(done));
 }

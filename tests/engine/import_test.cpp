@@ -20,12 +20,14 @@ std::vector<engine::Tweet> tweets_of(engine::Engine& e, const std::string& user)
 }
 }  // namespace
 
-TEST_CASE("an import batch counts each author's tweets and keeps same-second ids apart", "[import]") {
+TEST_CASE("an import batch counts each author's tweets and keeps same-second ids apart",
+          "[import]") {
   EngineFixture f;
-  auto first = f->import_batch({rec("alice", "one", 1'600'000'000), rec("bob", "hello", 1'600'000'000),
-                                rec("alice", "two", 1'600'000'000), rec("not a name!", "rejected", 1'600'000'001),
-                                rec("alice", "three", 1'600'000'000), rec("bob", "", 1'600'000'002)},
-                               "");
+  auto first = f->import_batch(
+      {rec("alice", "one", 1'600'000'000), rec("bob", "hello", 1'600'000'000),
+       rec("alice", "two", 1'600'000'000), rec("not a name!", "rejected", 1'600'000'001),
+       rec("alice", "three", 1'600'000'000), rec("bob", "", 1'600'000'002)},
+      "");
   REQUIRE(first.ok());
   CHECK(first->tweets == 4);
   CHECK(first->users_created == 2);
@@ -48,7 +50,8 @@ TEST_CASE("an import batch counts each author's tweets and keeps same-second ids
   // registered account's own posts count too.
   const uint64_t carol = f.user("carol");
   f.post(carol, "posted live");
-  auto second = f->import_batch({rec("Alice", "four", 1'600'000'000), rec("carol", "imported", 1'600'000'100)}, "");
+  auto second = f->import_batch(
+      {rec("Alice", "four", 1'600'000'000), rec("carol", "imported", 1'600'000'100)}, "");
   REQUIRE(second.ok());
   CHECK(second->tweets == 2);
   CHECK(second->users_created == 0);

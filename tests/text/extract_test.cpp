@@ -1,12 +1,14 @@
 // Extraction edge cases: indices in code points, scripts, URLs without
 // protocol, punctuation, mention and cashtag boundaries, overlaps, threads.
 #include <catch2/catch.hpp>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "chirp/text/twitter_text.h"
 #include "chirp/text/utf8.h"
+#include "internal.h"
 
 using namespace chirp::text;
 
@@ -138,4 +140,67 @@ TEST_CASE("extraction is thread-safe and deterministic", "[text][threads]") {
   for (auto& th : threads) th.join();
   CHECK(mismatches == std::vector<int>{0, 0, 0, 0});
   CHECK_FALSE(expected[0].urls.empty());
+}
+
+TEST_CASE("the shortcut for texts without entity characters gives what the full extraction gives",
+          "[text][extract]") {
+  // Random texts from pieces that matter: the trigger characters (# @ $ . and
+  // the full-width ＃ ＠), look-alikes that trigger nothing (full-width dot
+  // and dollar, ideographic full stop, small number sign and commercial at),
+  // entity-shaped text with and without its trigger, other scripts, emoji.
+  const std::vector<std::string> pieces = {"word ",
+                                           " ",
+                                           "\n",
+                                           "e\xCC\x81",
+                                           "\xC3\xA9t\xC3\xA9 ",
+                                           "\xE6\x97\xA5\xE6\x9C\xAC ",
+                                           "\xF0\x9F\x90\xA6",
+                                           "#",
+                                           "@",
+                                           "$",
+                                           ".",
+                                           "\xEF\xBC\x83tag ",
+                                           "\xEF\xBC\xA0user ",
+                                           "\xEF\xBC\x8E",
+                                           "\xEF\xBC\x84"
+                                           "AB ",
+                                           "\xE3\x80\x82",
+                                           "\xEF\xB9\x9Ftag ",
+                                           "\xEF\xB9\xABuser ",
+                                           "#tag ",
+                                           "@user ",
+                                           "$AB ",
+                                           "x.co ",
+                                           "example\xEF\xBC\x8E"
+                                           "com ",
+                                           "http://",
+                                           "tag ",
+                                           "user/list "};
+  auto triggers = [](const std::string& p) {
+    return p.find_first_of("#@$.") != std::string::npos ||
+           p.find("\xEF\xBC\x83") != std::string::npos ||
+           p.find("\xEF\xBC\xA0") != std::string::npos;
+  };
+  std::mt19937 rng(20261130);
+  int compared = 0, without = 0, found = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    const size_t target = rng() % 200;
+    const bool with_triggers = i % 2 == 1;  // half the texts have none: the shortcut's
+    while (text.size() < target) {
+      const std::string& piece = pieces[rng() % pieces.size()];
+      if (with_triggers || !triggers(piece)) text += piece;
+    }
+    const Entities fast = extract_entities(text);
+    const Entities full = chirp::text::detail::extract_entities_unicode(text);
+    INFO("text: " << text);
+    REQUIRE(fast == full);
+    ++compared;
+    if (!with_triggers) ++without;
+    if (!full.hashtags.empty() || !full.mentions.empty() || !full.urls.empty() ||
+        !full.cashtags.empty())
+      ++found;
+  }
+  CHECK(without == compared / 2);
+  CHECK(found > compared / 4);  // the texts with triggers do hold entities
 }

@@ -5,7 +5,29 @@
 
 namespace chirp::text {
 
+namespace {
+// Whether the text has a character that can start an entity: '#' or '＃'
+// (U+FF03) for hashtags, '@' or '＠' (U+FF20) for mentions, '$' for
+// cashtags, an ASCII '.' for URLs (every host alternative of the URL pattern
+// has one). These are the characters the four scans look for before any
+// regex runs, so a text without them has no entities; it skips the UTF-16
+// copy and the scans.
+bool may_hold_entity(std::string_view utf8) {
+  for (size_t i = utf8.find_first_of("#@$.\xEF"); i != std::string_view::npos;
+       i = utf8.find_first_of("#@$.\xEF", i + 1)) {
+    if (utf8[i] != '\xEF') return true;
+    if (utf8.substr(i, 3) == "\xEF\xBC\x83" || utf8.substr(i, 3) == "\xEF\xBC\xA0") return true;
+  }
+  return false;
+}
+}  // namespace
+
 Entities extract_entities(std::string_view utf8) {
+  if (!may_hold_entity(utf8)) return Entities{};
+  return detail::extract_entities_unicode(utf8);
+}
+
+Entities detail::extract_entities_unicode(std::string_view utf8) {
   const icu::UnicodeString text = detail::to_utf16(utf8);
   std::vector<detail::Span16> all = detail::find_urls(text);
   auto append = [&all](std::vector<detail::Span16>&& more) {

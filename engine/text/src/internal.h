@@ -54,6 +54,8 @@ bool contains_any(const icu::UnicodeString& s, std::u16string_view chars);
 // parse_tweet without its plain-ASCII shortcut: every text through ICU (the
 // shortcut's tests compare the two).
 ParseResult parse_tweet_unicode(std::string_view utf8, const LengthConfig& config);
+// extract_entities without its shortcut for texts that cannot hold one.
+Entities extract_entities_unicode(std::string_view utf8);
 
 // The extractors, in UTF-16 indices, in text order.
 std::vector<Span16> find_urls(const icu::UnicodeString& text);
