@@ -13,14 +13,13 @@
 // separate segments (each region counts down, so consecutive segments of one
 // region never overlap). Upserts of tweets already on disk and all deletes are
 // applied after the merge, in seq order, on the merged database.
+#include <spdlog/spdlog.h>
 #include <time.h>
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <thread>
-
-#include <spdlog/spdlog.h>
 
 #include "index_impl.h"
 #include "schema.h"
@@ -53,8 +52,12 @@ double cpu_seconds(clockid_t clock) {
   clock_gettime(clock, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
-double process_cpu_seconds() { return cpu_seconds(CLOCK_PROCESS_CPUTIME_ID); }
-double thread_cpu_seconds() { return cpu_seconds(CLOCK_THREAD_CPUTIME_ID); }
+double process_cpu_seconds() {
+  return cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
+}
+double thread_cpu_seconds() {
+  return cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
+}
 
 }  // namespace
 
@@ -81,7 +84,7 @@ struct BulkLoad::State {
   uint64_t through_seq = 0;
   bool finished = false;
 
-  Segment live, old;  // filling, one per docid region
+  Segment live, old;                 // filling, one per docid region
   std::vector<IndexOp> after_merge;  // deletes and re-upserts of tweets on disk, in seq order
   std::vector<std::pair<uint32_t, uint32_t>> ranges;  // docid ranges of built segments
   std::vector<std::string> built;                     // the final compaction's sources (parts)
@@ -99,21 +102,17 @@ struct BulkLoad::State {
   double merge_cpu = 0;  // CPU s of those merges (thread CPU of merge_parts)
   bool shipping_done = false;
 
-  // Spelling data: the builders hand each segment's word counts to the
-  // spelling thread, which sums them while the segments are built. (Summed
-  // in a map per builder instead, the 1M import took 150–169 CPU s up to the
-  // last build in 3 runs of 4, against 116–122 this way: probably the load's
-  // 248,717 words spread among the builders' own allocations; not pursued.)
-  // After the last segment it writes the spelling database while finish()
-  // compacts the documents (see speller()).
+  // Spelling data: after the last segment, the spelling thread counts the
+  // load's words in the built parts and writes the spelling database while
+  // finish() compacts the documents (see speller()).
   std::mutex spell_mu;
   std::condition_variable spell_cv;
-  std::deque<std::vector<std::pair<std::string, Xapian::termcount>>> spell_queue;
   bool spell_closing = false;
   bool spell_abandoned = false;  // closing without a finish(): no spelling database to write
   std::thread spell_thread;
   std::string spell_path;  // the new spelling database
-  std::unordered_map<std::string, Xapian::termcount> spelling;  // the spelling thread's: occurrences in the load
+  std::unordered_map<std::string, Xapian::termcount>
+      spelling;               // the spelling thread's: tweets of the load holding each word
   size_t spelling_words = 0;  // the load's words in the spelling database
   Status spell_error;
   double spell_cpu = 0;        // CPU s of the spelling thread
@@ -155,7 +154,8 @@ struct BulkLoad::State {
         }
         parts.push_back(std::move(merged));
         *out = parts.size() - 1;
-        ch.erase(ch.begin() + static_cast<std::ptrdiff_t>(first), ch.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+        ch.erase(ch.begin() + static_cast<std::ptrdiff_t>(first),
+                 ch.begin() + static_cast<std::ptrdiff_t>(i) + 1);
         ch.insert(ch.begin() + static_cast<std::ptrdiff_t>(first), *out);
         return true;
       }
@@ -172,7 +172,8 @@ struct BulkLoad::State {
       sources.compact(out_path, Xapian::DBCOMPACT_NO_RENUMBER);
       sources.close();
     } catch (const Xapian::Error& e) {
-      return Status::Internal("search bulk merge " + out_path + ": " + e.get_type() + ": " + e.get_msg());
+      return Status::Internal("search bulk merge " + out_path + ": " + e.get_type() + ": " +
+                              e.get_msg());
     }
     std::error_code ec;
     for (const auto& p : in) fs::remove_all(p, ec);
@@ -213,27 +214,13 @@ struct BulkLoad::State {
         Xapian::WritableDatabase db(seg.path, Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC);
         // Ascending docids (each region counts down, so the reverse of arrival):
         // glass appends to its B-trees in sequential mode, full blocks, no splits.
-        // Spelling data: a word's spelling frequency is its number of
-        // occurrences (what FLAG_SPELLING adds one by one), counted by
-        // build_document (the unprefixed terms' wdfs are BM25 impacts, not
-        // counts). Gathered per segment, summed over the load by the
-        // spelling thread.
-        std::unordered_map<std::string, Xapian::termcount> counts;
-        auto* word_counts = d->options.spelling ? &counts : nullptr;
         for (auto it = seg.docs.rbegin(); it != seg.docs.rend(); ++it)
-          db.replace_document(it->first, schema::build_document(it->second, it->first, tg, word_counts));
+          db.replace_document(it->first, schema::build_document(it->second, it->first, tg));
         db.commit();
         db.close();
-        if (word_counts) {
-          std::vector<std::pair<std::string, Xapian::termcount>> words(counts.begin(), counts.end());
-          {
-            std::lock_guard slk(spell_mu);
-            spell_queue.push_back(std::move(words));
-          }
-          spell_cv.notify_one();
-        }
       } catch (const Xapian::Error& e) {
-        st = Status::Internal("search bulk segment " + seg.path + ": " + e.get_type() + ": " + e.get_msg());
+        st = Status::Internal("search bulk segment " + seg.path + ": " + e.get_type() + ": " +
+                              e.get_msg());
       }
       lk.lock();
       if (!st.ok() && error.ok()) error = st;
@@ -246,40 +233,53 @@ struct BulkLoad::State {
     }
   }
 
-  // The spelling thread: sums each word's occurrences over the segments,
-  // then (once the builders are done) writes every word the load saw at
-  // least twice, with its count, into a copy of the disk's spelling
-  // database: so each ends with its exact number of occurrences summed with
-  // what the disk had, and the load's hapax words (mostly typos, URL and
-  // number fragments) have no entry. The writing (the words' trigram fan-out
-  // and its compression, ~5 s at 1M) runs on one core while finish()
-  // compacts the documents on the other, which would idle otherwise.
+  // The spelling thread. Once the builders are done it counts, for each
+  // plain word, the load's tweets holding it (the term frequencies of the
+  // built parts: the parts hold exactly the load's new documents), then
+  // writes every word held by at least two of them, with that count, into a
+  // copy of the disk's spelling database: so each ends with its number of
+  // tweets summed with what the disk had, and the load's hapax words (mostly
+  // typos, URL and number fragments) have no entry. All of it (~1 s of
+  // counting and ~5 s of writing at 1M: the words' trigram fan-out and its
+  // compression) runs on one core while finish() compacts the documents on
+  // the other, which would idle otherwise; counting words per document in the
+  // builders instead cost the builds ~4 CPU s at 1M.
   void speller() {
     const double t0 = thread_cpu_seconds();
     std::unique_lock lk(spell_mu);
-    while (true) {
-      spell_cv.wait(lk, [&] { return !spell_queue.empty() || spell_closing; });
-      if (spell_queue.empty()) break;
-      auto words = std::move(spell_queue.front());
-      spell_queue.pop_front();
-      lk.unlock();
-      for (auto& [w, n] : words) spelling[std::move(w)] += n;
-      lk.lock();
-    }
+    spell_cv.wait(lk, [&] { return spell_closing; });
     const bool abandoned = spell_abandoned;
     lk.unlock();
     if (!abandoned) {
-      const double t1 = thread_cpu_seconds();
       try {
+        count_words();
+        const double t1 = thread_cpu_seconds();
         write_spelling();
+        spell_write_cpu = thread_cpu_seconds() - t1;
       } catch (const Xapian::Error& e) {
-        spell_error = Status::Internal(std::string("search bulk spelling data: ") + e.get_type() + ": " + e.get_msg());
+        spell_error = Status::Internal(std::string("search bulk spelling data: ") + e.get_type() +
+                                       ": " + e.get_msg());
       } catch (const std::exception& e) {
         spell_error = Status::Internal(std::string("search bulk spelling data: ") + e.what());
       }
-      spell_write_cpu = thread_cpu_seconds() - t1;
     }
     spell_cpu = thread_cpu_seconds() - t0;
+  }
+
+  // Sums each plain word's term frequency over the built parts (`built`,
+  // set by drain() before close_speller()).
+  void count_words() {
+    for (const std::string& path : built) {
+      Xapian::Database part(path);
+      for (auto t = part.allterms_begin(); t != part.allterms_end();) {
+        if (schema::is_prefixed(*t)) {
+          t.skip_to("[");  // '[' follows 'Z': past every prefixed term at once
+          continue;
+        }
+        spelling[*t] += t.get_termfreq();
+        ++t;
+      }
+    }
   }
 
   // The disk's spelling database plus the load's words, at spell_path. The
@@ -295,7 +295,8 @@ struct BulkLoad::State {
       if (n >= kMinSpellingFreq) words.emplace_back(&w, n);
     // In key order: glass keeps a commit's fragment lists as std::sets, so
     // each word lands at the end of its lists.
-    std::sort(words.begin(), words.end(), [](const auto& a, const auto& b) { return *a.first < *b.first; });
+    std::sort(words.begin(), words.end(),
+              [](const auto& a, const auto& b) { return *a.first < *b.first; });
     for (size_t i = 0; i < words.size(); ++i) {
       db.add_spelling(*words[i].first, words[i].second);
       if ((i + 1) % kSpellingCommitWords == 0) db.commit();
@@ -399,7 +400,8 @@ Result<std::unique_ptr<BulkLoad>> SearchIndex::begin_bulk(int threads) {
   s->ingest = std::unique_lock(impl_->ingest_mu);
   {
     std::lock_guard lk(impl_->mem_mu);
-    if (!impl_->mem.upserts.empty() || !impl_->mem.deleted_tweets.empty() || !impl_->mem.deleted_users.empty())
+    if (!impl_->mem.upserts.empty() || !impl_->mem.deleted_tweets.empty() ||
+        !impl_->mem.deleted_users.empty())
       return Status::Unavailable("search index has uncommitted changes; retry the bulk load");
   }
   s->disk_empty = impl_->committed_docs == 0;
@@ -456,7 +458,8 @@ Status BulkLoad::add(std::vector<IndexOp> ops, uint64_t through_seq) {
     }
     if (op.id > d.max_tweet_id) d.max_tweet_id = op.id;
     uint32_t docid = d.allocator.allocate(op.id);
-    if (docid == 0) return Status::Internal("search index docid space exhausted: reset and rebuild");
+    if (docid == 0)
+      return Status::Internal("search index docid space exhausted: reset and rebuild");
     Segment& seg = docid <= DocidAllocator::kLiveTop ? s.live : s.old;
     seg.lo = std::min(seg.lo, docid);
     seg.hi = std::max(seg.hi, docid);
@@ -479,7 +482,8 @@ Status BulkLoad::finish() {
   s.stop_builders();
   auto t1 = std::chrono::steady_clock::now();
   const bool nothing_new = s.through_seq <= d.committed_seq;
-  s.close_speller(/*abandon=*/nothing_new);  // it writes the spelling database beside the compaction below
+  s.close_speller(
+      /*abandon=*/nothing_new);  // it writes the spelling database beside the compaction below
   if (nothing_new) return s.join_speller();
   const double cpu1 = process_cpu_seconds();
 
@@ -504,8 +508,10 @@ Status BulkLoad::finish() {
       if (disk.get_doccount() > 0) sources.add_database(disk);
       for (const auto& p : s.built) sources.add_database(Xapian::Database(p));
       if (sources.size() > 0) {
-        sources.compact(merged, Xapian::DBCOMPACT_NO_RENUMBER);  // one N-way pass: each posting written once
-        if (!s.built.empty() && (s.built.size() > 1 || disk.get_doccount() > 0) && has_universal_term(merged, s)) {
+        sources.compact(
+            merged, Xapian::DBCOMPACT_NO_RENUMBER);  // one N-way pass: each posting written once
+        if (!s.built.empty() && (s.built.size() > 1 || disk.get_doccount() > 0) &&
+            has_universal_term(merged, s)) {
           compactable = false;
           fs::remove_all(merged);
         }
@@ -515,7 +521,8 @@ Status BulkLoad::finish() {
     }
     if (!compactable) {
       if (disk.get_doccount() > 0) {
-        fs::copy(d.dir, merged, fs::copy_options::recursive);  // quiet: the writer is idle, apply() waits
+        fs::copy(d.dir, merged,
+                 fs::copy_options::recursive);  // quiet: the writer is idle, apply() waits
       } else {
         Xapian::WritableDatabase(merged, Xapian::DB_CREATE_OR_OVERWRITE).close();
       }
@@ -532,13 +539,16 @@ Status BulkLoad::finish() {
       std::error_code ec;
       fs::remove_all(merged_spelling, ec);
       if (!ec) fs::rename(s.spell_path, merged_spelling, ec);
-      if (ec) return Status::Internal("cannot move the bulk-loaded spelling data into place: " + ec.message());
+      if (ec)
+        return Status::Internal("cannot move the bulk-loaded spelling data into place: " +
+                                ec.message());
       sync_dir(merged);
     }
     auto t3 = std::chrono::steady_clock::now();
 
     Xapian::WritableDatabase out(merged, Xapian::DB_OPEN);
-    Xapian::TermGenerator tg = schema::make_term_generator();  // re-upserted tweets are in the spelling data already
+    Xapian::TermGenerator tg =
+        schema::make_term_generator();  // re-upserted tweets are in the spelling data already
     const double cpu3 = process_cpu_seconds();
     if (!compactable) {
       spdlog::info("search bulk load: copying {} segments in document by document", s.built.size());
@@ -547,7 +557,8 @@ Status BulkLoad::finish() {
         for (auto it = seg.postlist_begin(""); it != seg.postlist_end(""); ++it) {
           TweetDocument t;
           Xapian::Document doc = seg.get_document(*it);
-          if (!schema::decode_tweet(doc.get_value(schema::kSlotRecord), &t)) throw Xapian::DatabaseCorruptError("bad segment document");
+          if (!schema::decode_tweet(doc.get_value(schema::kSlotRecord), &t))
+            throw Xapian::DatabaseCorruptError("bad segment document");
           out.replace_document(*it, schema::build_document(t, *it, tg));
         }
       }
@@ -556,7 +567,8 @@ Status BulkLoad::finish() {
       switch (op.kind) {
         case IndexOp::kUpsertTweet: {
           Xapian::PostingIterator p = out.postlist_begin(schema::id_term(op.id));
-          uint32_t docid = p != out.postlist_end(schema::id_term(op.id)) ? *p : d.allocator.allocate(op.id);
+          uint32_t docid =
+              p != out.postlist_end(schema::id_term(op.id)) ? *p : d.allocator.allocate(op.id);
           if (docid == 0) throw Xapian::RangeError("docid space exhausted");
           out.replace_document(docid, schema::build_document(op.tweet, docid, tg));
           break;
@@ -574,19 +586,26 @@ Status BulkLoad::finish() {
     out.set_metadata(schema::kMetaAllocator, d.allocator.serialise());
     out.commit();
     out.close();
-    auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
+    auto ms = [](auto a, auto b) {
+      return std::chrono::duration<double, std::milli>(b - a).count();
+    };
     // CPU seconds beside wall time: on a shared machine the wall time of a
     // phase is mostly the other processes' load.
-    spdlog::info("search bulk load: {} segments, {} merges of {} beside the builds ({:.1f} s CPU), {} sources; {} builders ({:.1f} "
-                 "s CPU up to the last build); waited {:.0f} ms for the last builds; merged in {:.0f} ms ({:.1f} s CPU, {}); "
-                 "spelling thread {:.1f} s CPU, {:.1f} s of it writing {} of {} words beside the merge, waited {:.0f} ms "
-                 "for it; deletes + commit {:.0f} ms ({:.1f} s CPU)",
-                 s.next_segment, s.merges, kMergeFanIn, s.merge_cpu, s.built.size(), s.threads, cpu1, ms(t0, t1),
-                 ms(t1, t2), cpu2 - cpu1, compactable ? "compaction" : "copied in", s.spell_cpu, s.spell_write_cpu,
-                 s.spelling_words, s.spelling.size(), ms(t2, t3), ms(t3, std::chrono::steady_clock::now()),
-                 process_cpu_seconds() - cpu3);
+    spdlog::info(
+        "search bulk load: {} segments, {} merges of {} beside the builds ({:.1f} s CPU), {} "
+        "sources; {} builders ({:.1f} "
+        "s CPU up to the last build); waited {:.0f} ms for the last builds; merged in {:.0f} ms "
+        "({:.1f} s CPU, {}); "
+        "spelling thread {:.1f} s CPU, {:.1f} s of it writing {} of {} words beside the merge, "
+        "waited {:.0f} ms "
+        "for it; deletes + commit {:.0f} ms ({:.1f} s CPU)",
+        s.next_segment, s.merges, kMergeFanIn, s.merge_cpu, s.built.size(), s.threads, cpu1,
+        ms(t0, t1), ms(t1, t2), cpu2 - cpu1, compactable ? "compaction" : "copied in", s.spell_cpu,
+        s.spell_write_cpu, s.spelling_words, s.spelling.size(), ms(t2, t3),
+        ms(t3, std::chrono::steady_clock::now()), process_cpu_seconds() - cpu3);
   } catch (const Xapian::Error& e) {
-    return Status::Internal("search bulk merge failed: " + std::string(e.get_type()) + ": " + e.get_msg());
+    return Status::Internal("search bulk merge failed: " + std::string(e.get_type()) + ": " +
+                            e.get_msg());
   }
 
   // The writer thread owns the WritableDatabase: it swaps the folders and reopens.

@@ -34,7 +34,9 @@ uint32_t from_be32(const std::string& s) {
   return v;
 }
 
-std::string lower(const std::string& utf8) { return Xapian::Unicode::tolower(utf8); }
+std::string lower(const std::string& utf8) {
+  return Xapian::Unicode::tolower(utf8);
+}
 
 std::string utc_day(int64_t ms) {
   std::time_t secs = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
@@ -45,7 +47,9 @@ std::string utc_day(int64_t ms) {
   return buf;
 }
 
-int64_t id_time_ms(uint64_t tweet_id) { return static_cast<int64_t>(tweet_id >> 22) + 1577836800000LL; }
+int64_t id_time_ms(uint64_t tweet_id) {
+  return static_cast<int64_t>(tweet_id >> 22) + 1577836800000LL;
+}
 
 bool date_skewed(const TweetDocument& t) {
   constexpr int64_t kDay = 86'400'000;
@@ -53,8 +57,12 @@ bool date_skewed(const TweetDocument& t) {
   return day(t.created_at_ms) != day(id_time_ms(t.id));
 }
 
-std::string id_term(uint64_t tweet_id) { return kId + std::to_string(tweet_id); }
-std::string author_term(uint64_t author_id) { return kAuthor + std::to_string(author_id); }
+std::string id_term(uint64_t tweet_id) {
+  return kId + std::to_string(tweet_id);
+}
+std::string author_term(uint64_t author_id) {
+  return kAuthor + std::to_string(author_id);
+}
 
 namespace {
 
@@ -127,7 +135,8 @@ constexpr uint64_t kRecordVersion = 2;  // 1: 8-byte big-endian fields (format 3
 
 std::string encode_tweet(const TweetDocument& t) {
   std::string out;
-  out.reserve(32 + t.username.size() + t.display_name.size() + t.text.size() + t.in_reply_to_username.size());
+  out.reserve(32 + t.username.size() + t.display_name.size() + t.text.size() +
+              t.in_reply_to_username.size());
   put_varint(out, kRecordVersion);
   put_varint(out, t.id);
   put_varint(out, t.author_id);
@@ -171,8 +180,8 @@ Xapian::TermGenerator make_term_generator() {
   return tg;
 }
 
-Xapian::Document build_document(const TweetDocument& t, uint32_t order_docid, Xapian::TermGenerator& tg,
-                                std::unordered_map<std::string, Xapian::termcount>* word_counts) {
+Xapian::Document build_document(const TweetDocument& t, uint32_t order_docid,
+                                Xapian::TermGenerator& tg, std::vector<std::string>* words) {
   // The text's terms first: their wdfs are then the term frequencies and add
   // up to the document length BM25 would use. Each free-text term's wdf is
   // then raised to its quantized BM25 impact (impact_weight.h); positions stay.
@@ -193,17 +202,19 @@ Xapian::Document build_document(const TweetDocument& t, uint32_t order_docid, Xa
       std::vector<Xapian::termpos> positions;
       auto it = doc.termlist_begin();
       it.skip_to(term);
-      for (auto pos = it.positionlist_begin(); pos != it.positionlist_end(); ++pos) positions.push_back(*pos);
+      for (auto pos = it.positionlist_begin(); pos != it.positionlist_end(); ++pos)
+        positions.push_back(*pos);
       doc.remove_term(term);
       for (Xapian::termpos pos : positions) doc.add_posting(term, pos, 0);
       doc.add_term(term, impact);
     }
-    if (word_counts && !(term[0] >= 'A' && term[0] <= 'Z')) (*word_counts)[term] += tf;
+    if (words && !is_prefixed(term)) words->push_back(term);
   }
 
   doc.add_boolean_term(id_term(t.id));
   doc.add_boolean_term(author_term(t.author_id));
-  if (std::string from = kFrom + lower(t.username); from.size() <= kMaxTermBytes) doc.add_boolean_term(from);
+  if (std::string from = kFrom + lower(t.username); from.size() <= kMaxTermBytes)
+    doc.add_boolean_term(from);
   if (t.in_reply_to_id != 0) {
     doc.add_boolean_term(std::string(kHas) + "reply");
     std::string to = kTo + lower(t.in_reply_to_username);

@@ -3,11 +3,13 @@
 // the on-disk format: bump kFormatVersion so old indexes are rebuilt.
 #pragma once
 
+#include <xapian.h>
+
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
-
-#include <xapian.h>
+#include <vector>
 
 #include "chirp/search/types.h"
 
@@ -26,14 +28,14 @@ inline constexpr int kFormatVersion = 5;
 inline constexpr char kSpellingDir[] = "spelling";
 
 // Term prefixes (Xapian convention: upper-case, boolean terms lower-cased after it).
-inline constexpr char kId[] = "Q";          // Q<tweet id>: unique, identifies the document
-inline constexpr char kAuthor[] = "A";      // A<author id>: for deleting a user's tweets
-inline constexpr char kFrom[] = "XF";       // XF<lower username>
-inline constexpr char kTo[] = "XT";         // XT<lower replied-to username>
-inline constexpr char kHashtag[] = "XH";    // XH<lower tag>
-inline constexpr char kMention[] = "XM";    // XM<lower username>
-inline constexpr char kCashtag[] = "XC";    // XC<lower tag>
-inline constexpr char kHas[] = "XK";        // XKlinks XKmentions XKhashtags XKcashtags XKreply
+inline constexpr char kId[] = "Q";        // Q<tweet id>: unique, identifies the document
+inline constexpr char kAuthor[] = "A";    // A<author id>: for deleting a user's tweets
+inline constexpr char kFrom[] = "XF";     // XF<lower username>
+inline constexpr char kTo[] = "XT";       // XT<lower replied-to username>
+inline constexpr char kHashtag[] = "XH";  // XH<lower tag>
+inline constexpr char kMention[] = "XM";  // XM<lower username>
+inline constexpr char kCashtag[] = "XC";  // XC<lower tag>
+inline constexpr char kHas[] = "XK";      // XKlinks XKmentions XKhashtags XKcashtags XKreply
 // On a tweet whose created_at is on another UTC day than its id's millisecond
 // (date_range_source.h: such tweets are filtered by value, not by docid).
 inline constexpr char kDateSkew[] = "XS";
@@ -43,10 +45,11 @@ inline constexpr char kDateSkew[] = "XS";
 // Value slots.
 inline constexpr Xapian::valueno kSlotCreatedAt = 0;  // sortable_serialise(created_at_ms)
 inline constexpr Xapian::valueno kSlotAuthor = 1;     // 8-byte big-endian author id
-inline constexpr Xapian::valueno kSlotReplyTo = 2;    // 8-byte big-endian in_reply_to_id (absent if 0)
-inline constexpr Xapian::valueno kSlotOrder = 3;      // 4-byte big-endian docid: recent-first order key
-inline constexpr Xapian::valueno kSlotTweetId = 4;    // 8-byte big-endian tweet id
-inline constexpr Xapian::valueno kSlotDay = 5;        // "YYYY-MM-DD" UTC, for counts
+inline constexpr Xapian::valueno kSlotReplyTo =
+    2;                                            // 8-byte big-endian in_reply_to_id (absent if 0)
+inline constexpr Xapian::valueno kSlotOrder = 3;  // 4-byte big-endian docid: recent-first order key
+inline constexpr Xapian::valueno kSlotTweetId = 4;  // 8-byte big-endian tweet id
+inline constexpr Xapian::valueno kSlotDay = 5;      // "YYYY-MM-DD" UTC, for counts
 // The tweet record (encode_tweet), what a hit shows. A value, not the
 // document data: glass zlib-compresses document data, so each write paid a
 // deflate (zlib was 15% of the index builders' CPU in a perf profile of a
@@ -54,9 +57,9 @@ inline constexpr Xapian::valueno kSlotDay = 5;        // "YYYY-MM-DD" UTC, for c
 // uncompressed in the postlist table.
 inline constexpr Xapian::valueno kSlotRecord = 6;
 
-// A word gets did-you-mean spelling data once it has been seen this many
-// times (BulkLoad counts occurrences; the writer, documents): one-off words
-// (typos, random strings) never enter the spelling table.
+// A word gets did-you-mean spelling data once this many tweets hold it (its
+// spelling frequency is the number of tweets holding it, in the writer and in
+// BulkLoad): one-off words (typos, random strings) never enter the table.
 inline constexpr Xapian::termcount kMinSpellingFreq = 2;
 
 // Metadata keys, written in the same commit as the documents they describe.
@@ -69,25 +72,31 @@ uint64_t from_be64(const std::string& s);
 std::string be32(uint32_t v);
 uint32_t from_be32(const std::string& s);
 std::string lower(const std::string& utf8);
-std::string utc_day(int64_t ms);                 // "YYYY-MM-DD"
-int64_t id_time_ms(uint64_t tweet_id);           // the Unix ms in a snowflake id (41 bits since 2020-01-01)
-bool date_skewed(const TweetDocument& t);        // created_at on another UTC day than id_time_ms(id)
-std::string id_term(uint64_t tweet_id);          // "Q<id>"
-std::string author_term(uint64_t author_id);     // "A<id>"
+std::string utc_day(int64_t ms);        // "YYYY-MM-DD"
+int64_t id_time_ms(uint64_t tweet_id);  // the Unix ms in a snowflake id (41 bits since 2020-01-01)
+bool date_skewed(const TweetDocument& t);     // created_at on another UTC day than id_time_ms(id)
+std::string id_term(uint64_t tweet_id);       // "Q<id>"
+std::string author_term(uint64_t author_id);  // "A<id>"
 
 // Serialises a tweet into its record (kSlotRecord) and back: varints and
 // length-prefixed strings; decode_tweet is false on any malformed record.
 std::string encode_tweet(const TweetDocument& t);
 bool decode_tweet(const std::string& data, TweetDocument* out);
 
+// Whether a term carries a prefix (an upper-case first byte: stems, ids,
+// authors, entities); the text's plain words have none.
+inline bool is_prefixed(std::string_view term) {
+  return !term.empty() && term[0] >= 'A' && term[0] <= 'Z';
+}
+
 // Builds the Xapian document for a tweet, with `order_docid` in kSlotOrder.
 // `tg` is reused across calls (it carries the stemmer and, on disk, the
 // spelling database). Free-text terms get their BM25 impact as wdf
-// (impact_weight.h), so a term's wdf is not its count: with `word_counts`,
-// each unprefixed word's number of occurrences is added to it (BulkLoad's
-// spelling frequencies).
-Xapian::Document build_document(const TweetDocument& t, uint32_t order_docid, Xapian::TermGenerator& tg,
-                                std::unordered_map<std::string, Xapian::termcount>* word_counts = nullptr);
+// (impact_weight.h). With `words`, the text's distinct unprefixed words are
+// appended to it (the writer's spelling data).
+Xapian::Document build_document(const TweetDocument& t, uint32_t order_docid,
+                                Xapian::TermGenerator& tg,
+                                std::vector<std::string>* words = nullptr);
 
 // A TermGenerator configured as the index expects (English, STEM_SOME).
 Xapian::TermGenerator make_term_generator();

@@ -4,14 +4,13 @@
 // docid allocator in the same commit. After a commit it evicts the committed
 // tweets from the memory index and drops the committed deletes from the
 // query-time filters.
-#include <cstdlib>
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <unordered_map>
-
-#include <spdlog/spdlog.h>
 
 #include "index_impl.h"
 #include "schema.h"
@@ -21,39 +20,37 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Did-you-mean data for the words of a tweet just written: a word gets an
-// entry once a second tweet uses it (or one tweet twice), as BulkLoad does.
+// Did-you-mean data for the words of a tweet just written. A word's spelling
+// frequency is the number of tweets holding it, as in BulkLoad, and it gets
+// an entry once a second tweet holds it: the index's termfreq (which counts
+// this tweet) says when, and then the first tweet is counted too.
 // TermGenerator's FLAG_SPELLING added every word, and a stream of one-off
 // words (typos, random strings) then grows the spelling table for ever: glass
 // keeps all words sharing a start in one entry, rewritten and recompressed by
 // each commit that adds to it, so commits slowed (49 -> 188 ms after 110,000
 // new words in a stand-alone run) and the writer's heap grew with it (the
-// soak's RssAnon rise, docs/reliability.md). `words`: each plain word's
-// occurrences in the tweet; the termfreq counts the tweet itself. When the
-// second tweet with a word arrives, the first one's occurrences are taken as
-// one (Xapian 1.4 has no cheap way to read an entry's frequency back): a word
-// its first tweet held twice or more, counted then, is counted one too high.
-// The frequency only orders suggestions at the same edit distance.
-// `db` is the index (its termfreqs), `spelling` its spelling database.
+// soak's RssAnon rise, docs/reliability.md). `words`: the tweet's distinct
+// plain words. `db` is the index (its termfreqs), `spelling` its spelling
+// database.
 void add_spelling(const Xapian::WritableDatabase& db, Xapian::WritableDatabase& spelling,
-                  const std::unordered_map<std::string, Xapian::termcount>& words) {
-  for (const auto& [word, k] : words) {
+                  const std::vector<std::string>& words) {
+  for (const std::string& word : words) {
     const Xapian::doccount documents = db.get_termfreq(word);
     if (documents >= schema::kMinSpellingFreq)
-      spelling.add_spelling(word, documents == schema::kMinSpellingFreq ? k + 1 : k);
-    else if (k >= schema::kMinSpellingFreq)
-      spelling.add_spelling(word, k);
+      spelling.add_spelling(word,
+                            documents == schema::kMinSpellingFreq ? schema::kMinSpellingFreq : 1);
   }
 }
 
 // `spelling`: the spelling database, or null when the index keeps none.
-void write_item(Xapian::WritableDatabase& db, Xapian::WritableDatabase* spelling, Xapian::TermGenerator& tg,
-                const WorkItem& item) {
+void write_item(Xapian::WritableDatabase& db, Xapian::WritableDatabase* spelling,
+                Xapian::TermGenerator& tg, const WorkItem& item) {
   const IndexOp& op = item.op;
   switch (op.kind) {
     case IndexOp::kUpsertTweet: {
-      std::unordered_map<std::string, Xapian::termcount> words;
-      db.replace_document(item.docid, schema::build_document(op.tweet, item.docid, tg, spelling ? &words : nullptr));
+      std::vector<std::string> words;
+      db.replace_document(item.docid, schema::build_document(op.tweet, item.docid, tg,
+                                                             spelling ? &words : nullptr));
       if (spelling) add_spelling(db, *spelling, words);
       break;
     }
@@ -89,7 +86,7 @@ void SearchIndex::Impl::writer_loop() {
   // add_spelling above (into sdb), not TermGenerator's FLAG_SPELLING.
   auto spelling = [&] { return options.spelling ? sdb.get() : nullptr; };
   std::vector<WorkItem> written;  // in glass, not yet committed (kept whole: see rewrite_needed)
-  size_t written_bytes = 0;      // their estimated_bytes: commit by size too
+  size_t written_bytes = 0;       // their estimated_bytes: commit by size too
   auto deadline = Clock::time_point::max();
   // Set when a write or a commit failed. Xapian then discards the buffered
   // changes (a failed commit drops them and reopens the last revision), so a
@@ -97,7 +94,8 @@ void SearchIndex::Impl::writer_loop() {
   // never reached the disk, and the memory index would evict them: lost from
   // search. The retry reopens the disk index and writes `written` again.
   bool rewrite_needed = false;
-  auto retry_at = Clock::time_point::min();  // no size-triggered commit before this (after a failure)
+  auto retry_at =
+      Clock::time_point::min();  // no size-triggered commit before this (after a failure)
 
   auto rewrite_written = [&] {
     wdb->close();  // whatever the failure left buffered goes; the last commit stays
@@ -114,7 +112,8 @@ void SearchIndex::Impl::writer_loop() {
       if (rewrite_needed) rewrite_written();
       wdb->set_metadata(schema::kMetaLastSeq, std::to_string(written.back().op.seq));
       wdb->set_metadata(schema::kMetaAllocator, written.back().allocator_state);
-      if (commit_fault_injected()) throw Xapian::DatabaseError("injected fault (CHIRP_FAULT_XAPIAN_COMMIT)");
+      if (commit_fault_injected())
+        throw Xapian::DatabaseError("injected fault (CHIRP_FAULT_XAPIAN_COMMIT)");
       wdb->commit();
     } catch (const Xapian::Error& e) {
       spdlog::error("search index commit failed ({}: {}); will retry", e.get_type(), e.get_msg());
@@ -131,8 +130,8 @@ void SearchIndex::Impl::writer_loop() {
     try {
       sdb->commit();
     } catch (const Xapian::Error& e) {
-      spdlog::error("search spelling data commit failed ({}: {}); this batch's counts are dropped", e.get_type(),
-                    e.get_msg());
+      spdlog::error("search spelling data commit failed ({}: {}); this batch's counts are dropped",
+                    e.get_type(), e.get_msg());
       try {
         sdb->close();
         *sdb = Xapian::WritableDatabase(spelling_dir(), Xapian::DB_OPEN);
@@ -262,7 +261,8 @@ void SearchIndex::Impl::writer_loop() {
           write_item(*wdb, spelling(), tg, item);
         } catch (const Xapian::Error& e) {
           // The memory index still serves it; the next commit writes the whole batch again.
-          spdlog::error("search index write failed for seq {} ({}: {})", item.op.seq, e.get_type(), e.get_msg());
+          spdlog::error("search index write failed for seq {} ({}: {})", item.op.seq, e.get_type(),
+                        e.get_msg());
           rewrite_needed = true;
         }
       }
@@ -282,14 +282,16 @@ void SearchIndex::Impl::writer_loop() {
     }
     committed_cv.notify_all();
     lk.lock();
-    if (want_flush && queue.empty() && (written.empty() || !writer_status.ok())) flush_wanted = false;
+    if (want_flush && queue.empty() && (written.empty() || !writer_status.ok()))
+      flush_wanted = false;
     if (stopping && queue.empty()) break;
   }
   lk.unlock();
   committed_cv.notify_all();
 }
 
-Status SearchIndex::Impl::refresh(ReaderHandle& h, uint64_t gen, uint64_t epoch, bool with_spelling) const {
+Status SearchIndex::Impl::refresh(ReaderHandle& h, uint64_t gen, uint64_t epoch,
+                                  bool with_spelling) const {
   try {
     if (!h.db || (with_spelling && !h.spelling) || h.epoch != epoch) {
       h.db = std::make_unique<Xapian::Database>(dir);
@@ -304,7 +306,8 @@ Status SearchIndex::Impl::refresh(ReaderHandle& h, uint64_t gen, uint64_t epoch,
   } catch (const Xapian::Error& e) {
     h.db.reset();
     h.spelling.reset();
-    return Status::Internal("cannot open search index for reading: " + std::string(e.get_type()) + ": " + e.get_msg());
+    return Status::Internal("cannot open search index for reading: " + std::string(e.get_type()) +
+                            ": " + e.get_msg());
   }
   return Status::Ok();
 }
