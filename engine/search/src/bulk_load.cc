@@ -242,8 +242,9 @@ struct BulkLoad::State {
   // typos, URL and number fragments) have no entry. All of it (~1 s of
   // counting and ~5 s of writing at 1M: the words' trigram fan-out and its
   // compression) runs on one core while finish() compacts the documents on
-  // the other, which would idle otherwise; counting words per document in the
-  // builders instead cost the builds ~4 CPU s at 1M.
+  // the other, which would idle otherwise. (Counting each document's words in
+  // the builders and summing them beside the builds instead, the 1M import
+  // took 123-158 CPU s against 112-123 this way: docs/benchmarks.md.)
   void speller() {
     const double t0 = thread_cpu_seconds();
     std::unique_lock lk(spell_mu);
