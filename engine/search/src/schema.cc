@@ -181,7 +181,8 @@ Xapian::TermGenerator make_term_generator() {
 }
 
 Xapian::Document build_document(const TweetDocument& t, uint32_t order_docid,
-                                Xapian::TermGenerator& tg, std::vector<std::string>* words) {
+                                Xapian::TermGenerator& tg,
+                                std::vector<std::pair<std::string, Xapian::termcount>>* words) {
   // The text's terms first: their wdfs are then the term frequencies and add
   // up to the document length BM25 would use. Each free-text term's wdf is
   // then raised to its quantized BM25 impact (impact_weight.h); positions stay.
@@ -208,7 +209,7 @@ Xapian::Document build_document(const TweetDocument& t, uint32_t order_docid,
       for (Xapian::termpos pos : positions) doc.add_posting(term, pos, 0);
       doc.add_term(term, impact);
     }
-    if (words && !is_prefixed(term)) words->push_back(term);
+    if (words && !is_prefixed(term)) words->emplace_back(term, tf);
   }
 
   doc.add_boolean_term(id_term(t.id));

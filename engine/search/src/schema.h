@@ -57,9 +57,10 @@ inline constexpr Xapian::valueno kSlotDay = 5;      // "YYYY-MM-DD" UTC, for cou
 // uncompressed in the postlist table.
 inline constexpr Xapian::valueno kSlotRecord = 6;
 
-// A word gets did-you-mean spelling data once this many tweets hold it (its
-// spelling frequency is the number of tweets holding it, in the writer and in
-// BulkLoad): one-off words (typos, random strings) never enter the table.
+// A word gets did-you-mean spelling data once it has been seen this many
+// times (BulkLoad counts the load's tweets holding it; the writer, a second
+// tweet or a second occurrence): one-off words (typos, random strings) never
+// enter the spelling table.
 inline constexpr Xapian::termcount kMinSpellingFreq = 2;
 
 // Metadata keys, written in the same commit as the documents they describe.
@@ -93,10 +94,11 @@ inline bool is_prefixed(std::string_view term) {
 // `tg` is reused across calls (it carries the stemmer and, on disk, the
 // spelling database). Free-text terms get their BM25 impact as wdf
 // (impact_weight.h). With `words`, the text's distinct unprefixed words are
-// appended to it (the writer's spelling data).
-Xapian::Document build_document(const TweetDocument& t, uint32_t order_docid,
-                                Xapian::TermGenerator& tg,
-                                std::vector<std::string>* words = nullptr);
+// appended to it, each with its number of occurrences (the writer's spelling
+// data).
+Xapian::Document build_document(
+    const TweetDocument& t, uint32_t order_docid, Xapian::TermGenerator& tg,
+    std::vector<std::pair<std::string, Xapian::termcount>>* words = nullptr);
 
 // A TermGenerator configured as the index expects (English, STEM_SOME).
 Xapian::TermGenerator make_term_generator();

@@ -20,25 +20,29 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Did-you-mean data for the words of a tweet just written. A word's spelling
-// frequency is the number of tweets holding it, as in BulkLoad, and it gets
-// an entry once a second tweet holds it: the index's termfreq (which counts
-// this tweet) says when, and then the first tweet is counted too.
+// Did-you-mean data for the words of a tweet just written: a word gets an
+// entry once a second tweet uses it (or one tweet twice).
 // TermGenerator's FLAG_SPELLING added every word, and a stream of one-off
 // words (typos, random strings) then grows the spelling table for ever: glass
 // keeps all words sharing a start in one entry, rewritten and recompressed by
 // each commit that adds to it, so commits slowed (49 -> 188 ms after 110,000
 // new words in a stand-alone run) and the writer's heap grew with it (the
-// soak's RssAnon rise, docs/reliability.md). `words`: the tweet's distinct
-// plain words. `db` is the index (its termfreqs), `spelling` its spelling
-// database.
+// soak's RssAnon rise, docs/reliability.md). `words`: each plain word's
+// occurrences in the tweet; the termfreq counts the tweet itself. When the
+// second tweet with a word arrives, the first one's occurrences are taken as
+// one (Xapian 1.4 has no cheap way to read an entry's frequency back): a word
+// its first tweet held twice or more, counted then, is counted one too high.
+// The frequency only orders suggestions at the same edit distance. (BulkLoad
+// counts the tweets holding a word instead: bulk_load.cc, speller().)
+// `db` is the index (its termfreqs), `spelling` its spelling database.
 void add_spelling(const Xapian::WritableDatabase& db, Xapian::WritableDatabase& spelling,
-                  const std::vector<std::string>& words) {
-  for (const std::string& word : words) {
+                  const std::vector<std::pair<std::string, Xapian::termcount>>& words) {
+  for (const auto& [word, k] : words) {
     const Xapian::doccount documents = db.get_termfreq(word);
     if (documents >= schema::kMinSpellingFreq)
-      spelling.add_spelling(word,
-                            documents == schema::kMinSpellingFreq ? schema::kMinSpellingFreq : 1);
+      spelling.add_spelling(word, documents == schema::kMinSpellingFreq ? k + 1 : k);
+    else if (k >= schema::kMinSpellingFreq)
+      spelling.add_spelling(word, k);
   }
 }
 
@@ -48,7 +52,7 @@ void write_item(Xapian::WritableDatabase& db, Xapian::WritableDatabase* spelling
   const IndexOp& op = item.op;
   switch (op.kind) {
     case IndexOp::kUpsertTweet: {
-      std::vector<std::string> words;
+      std::vector<std::pair<std::string, Xapian::termcount>> words;
       db.replace_document(item.docid, schema::build_document(op.tweet, item.docid, tg,
                                                              spelling ? &words : nullptr));
       if (spelling) add_spelling(db, *spelling, words);
