@@ -102,13 +102,9 @@ struct BulkLoad::State {
   double merge_cpu = 0;  // CPU s of those merges (thread CPU of merge_parts)
   bool shipping_done = false;
 
-  // Spelling data: after the last segment, the spelling thread counts the
-  // load's words in the built parts and writes the spelling database while
-  // finish() compacts the documents (see speller()).
-  std::mutex spell_mu;
-  std::condition_variable spell_cv;
-  bool spell_closing = false;
-  bool spell_abandoned = false;  // closing without a finish(): no spelling database to write
+  // Spelling data: finish() starts the spelling thread after the last
+  // segment; it counts the load's words in the built parts and writes the
+  // spelling database while finish() compacts the documents (see speller()).
   std::thread spell_thread;
   std::string spell_path;  // the new spelling database
   std::unordered_map<std::string, Xapian::termcount>
@@ -247,28 +243,22 @@ struct BulkLoad::State {
   // took 123-158 CPU s against 112-123 this way: docs/benchmarks.md.)
   void speller() {
     const double t0 = thread_cpu_seconds();
-    std::unique_lock lk(spell_mu);
-    spell_cv.wait(lk, [&] { return spell_closing; });
-    const bool abandoned = spell_abandoned;
-    lk.unlock();
-    if (!abandoned) {
-      try {
-        count_words();
-        const double t1 = thread_cpu_seconds();
-        write_spelling();
-        spell_write_cpu = thread_cpu_seconds() - t1;
-      } catch (const Xapian::Error& e) {
-        spell_error = Status::Internal(std::string("search bulk spelling data: ") + e.get_type() +
-                                       ": " + e.get_msg());
-      } catch (const std::exception& e) {
-        spell_error = Status::Internal(std::string("search bulk spelling data: ") + e.what());
-      }
+    try {
+      count_words();
+      const double t1 = thread_cpu_seconds();
+      write_spelling();
+      spell_write_cpu = thread_cpu_seconds() - t1;
+    } catch (const Xapian::Error& e) {
+      spell_error = Status::Internal(std::string("search bulk spelling data: ") + e.get_type() +
+                                     ": " + e.get_msg());
+    } catch (const std::exception& e) {
+      spell_error = Status::Internal(std::string("search bulk spelling data: ") + e.what());
     }
     spell_cpu = thread_cpu_seconds() - t0;
   }
 
   // Sums each plain word's term frequency over the built parts (`built`,
-  // set by drain() before close_speller()).
+  // set by drain() before the thread starts).
   void count_words() {
     for (const std::string& path : built) {
       Xapian::Database part(path);
@@ -307,18 +297,7 @@ struct BulkLoad::State {
     spelling_words = words.size();
   }
 
-  // Tells the spelling thread that no more words come: it writes the
-  // spelling database then, unless `abandon` (the load is being dropped).
-  void close_speller(bool abandon) {
-    {
-      std::lock_guard lk(spell_mu);
-      spell_closing = true;
-      spell_abandoned = spell_abandoned || abandon;
-    }
-    spell_cv.notify_all();
-  }
-
-  // Waits for the spelling thread (close_speller() first).
+  // Waits for the spelling thread, if it runs.
   Status join_speller() {
     if (spell_thread.joinable()) spell_thread.join();
     return spell_error;
@@ -416,7 +395,6 @@ Result<std::unique_ptr<BulkLoad>> SearchIndex::begin_bulk(int threads) {
   s->threads = static_cast<size_t>(threads);
   BulkLoad::State* raw = s.get();
   s->spell_path = s->work + "/spelling";
-  if (impl_->options.spelling) s->spell_thread = std::thread([raw] { raw->speller(); });
   for (int i = 0; i < threads; ++i) s->builders.emplace_back([raw] { raw->builder(); });
   return std::make_unique<BulkLoad>(std::move(s));
 }
@@ -425,8 +403,7 @@ BulkLoad::BulkLoad(std::unique_ptr<State> state) : s_(std::move(state)) {}
 
 BulkLoad::~BulkLoad() {
   s_->stop_builders();
-  s_->close_speller(/*abandon=*/true);  // a finished load has joined it already
-  (void)s_->join_speller();
+  (void)s_->join_speller();  // a finished load has joined it already
   std::error_code ec;
   fs::remove_all(s_->work, ec);
 }
@@ -482,10 +459,9 @@ Status BulkLoad::finish() {
   CHIRP_RETURN_IF_ERROR(s.drain());
   s.stop_builders();
   auto t1 = std::chrono::steady_clock::now();
-  const bool nothing_new = s.through_seq <= d.committed_seq;
-  s.close_speller(
-      /*abandon=*/nothing_new);  // it writes the spelling database beside the compaction below
-  if (nothing_new) return s.join_speller();
+  if (s.through_seq <= d.committed_seq) return Status::Ok();  // nothing new
+  // It writes the spelling database beside the compaction below.
+  if (d.options.spelling) s.spell_thread = std::thread([&s] { s.speller(); });
   const double cpu1 = process_cpu_seconds();
 
   const std::string merged = s.work + "/merged";
