@@ -101,11 +101,15 @@ void SearchIndex::Impl::writer_loop() {
   auto retry_at =
       Clock::time_point::min();  // no size-triggered commit before this (after a failure)
 
+  // Drops whatever the spelling database has buffered; its last commit stays.
+  auto reopen_spelling = [&] {
+    sdb->close();
+    *sdb = Xapian::WritableDatabase(spelling_dir(), Xapian::DB_OPEN);
+  };
   auto rewrite_written = [&] {
     wdb->close();  // whatever the failure left buffered goes; the last commit stays
-    sdb->close();
     *wdb = Xapian::WritableDatabase(dir, Xapian::DB_OPEN);
-    *sdb = Xapian::WritableDatabase(spelling_dir(), Xapian::DB_OPEN);
+    reopen_spelling();
     for (const WorkItem& item : written) write_item(*wdb, spelling(), tg, item);
     rewrite_needed = false;
   };
@@ -137,8 +141,7 @@ void SearchIndex::Impl::writer_loop() {
       spdlog::error("search spelling data commit failed ({}: {}); this batch's counts are dropped",
                     e.get_type(), e.get_msg());
       try {
-        sdb->close();
-        *sdb = Xapian::WritableDatabase(spelling_dir(), Xapian::DB_OPEN);
+        reopen_spelling();
       } catch (const Xapian::Error&) {  // the next write fails and rewrites the batch, reopening it
       }
     }
