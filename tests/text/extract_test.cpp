@@ -182,7 +182,7 @@ TEST_CASE("the shortcut for texts without entity characters gives what the full 
            p.find("\xEF\xBC\xA0") != std::string::npos;
   };
   std::mt19937 rng(20261130);
-  int compared = 0, without = 0, found = 0;
+  int compared = 0, lookalikes = 0, found = 0;
   for (int i = 0; i < 20000; ++i) {
     std::string text;
     const size_t target = rng() % 200;
@@ -196,11 +196,15 @@ TEST_CASE("the shortcut for texts without entity characters gives what the full 
     INFO("text: " << text);
     REQUIRE(fast == full);
     ++compared;
-    if (!with_triggers) ++without;
+    if (!with_triggers && (text.find("\xEF\xBC\x8E") != std::string::npos ||
+                           text.find("\xEF\xBC\x84") != std::string::npos ||
+                           text.find("\xE3\x80\x82") != std::string::npos ||
+                           text.find("\xEF\xB9") != std::string::npos))
+      ++lookalikes;
     if (!full.hashtags.empty() || !full.mentions.empty() || !full.urls.empty() ||
         !full.cashtags.empty())
       ++found;
   }
-  CHECK(without == compared / 2);
-  CHECK(found > compared / 4);  // the texts with triggers do hold entities
+  CHECK(lookalikes > compared / 4);  // the shortcut met look-alikes of its triggers
+  CHECK(found > compared / 4);       // the texts with triggers do hold entities
 }
