@@ -20,6 +20,7 @@
 #include <chrono>
 #include <filesystem>
 #include <thread>
+#include <unordered_map>
 
 #include "index_impl.h"
 #include "schema.h"

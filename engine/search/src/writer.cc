@@ -10,7 +10,6 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <unordered_map>
 
 #include "index_impl.h"
 #include "schema.h"
